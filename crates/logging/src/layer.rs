@@ -268,7 +268,10 @@ impl Shared {
                 // into the failing sink.
                 self.console.write_line(
                     ConsoleStream::Stderr,
-                    &format!("[logging] file logging disabled: {err}"),
+                    &format!(
+                        "[logging] file log paused: {err} (retrying every {}s)",
+                        crate::file::RETRY_AFTER.as_secs()
+                    ),
                 );
             }
         }
