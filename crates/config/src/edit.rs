@@ -19,7 +19,7 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     if let Value::Object(target) = target {
         for (key, value) in patch {
             if value.is_null() {
-                target.remove(key);
+                target.shift_remove(key);
             } else {
                 merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
             }
@@ -64,7 +64,7 @@ fn restore(
                 path.pop();
             }
             for key in drop {
-                map.remove(&key);
+                map.shift_remove(&key);
             }
         }
         Value::Array(items) => {
@@ -216,7 +216,7 @@ pub fn unset_path(root: &mut Value, path: &str) -> Result<bool, EditError> {
         }
     }
     Ok(match (node, last) {
-        (Value::Object(map), PathSeg::Key(k)) => map.remove(k).is_some(),
+        (Value::Object(map), PathSeg::Key(k)) => map.shift_remove(k).is_some(),
         (Value::Array(items), seg) => match array_index(seg, "") {
             Ok(i) if i < items.len() => {
                 items.remove(i);
@@ -318,6 +318,24 @@ mod tests {
             merge_patch(&mut target, &patch);
             assert_eq!(target, expected, "patch {patch}");
         }
+    }
+
+    #[test]
+    fn deletions_keep_the_order_of_the_remaining_keys() {
+        let mut v = json!({"a": 1, "b": 2, "c": 3, "d": 4});
+        merge_patch(&mut v, &json!({"b": null, "e": 5}));
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"a":1,"c":3,"d":4,"e":5}"#
+        );
+        unset_path(&mut v, "a").unwrap();
+        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"c":3,"d":4,"e":5}"#);
+        let mut submitted = json!({"x": REDACTED, "y": 1, "z": 2});
+        restore_redacted(&mut submitted, &json!({}));
+        assert_eq!(
+            serde_json::to_string(&submitted).unwrap(),
+            r#"{"y":1,"z":2}"#
+        );
     }
 
     #[test]

@@ -275,12 +275,14 @@ pub(crate) fn deep_merge(target: Sourced, source: Sourced) -> Sourced {
             let mut b_members = take_members(&b_spans);
             for (key, b_value) in b {
                 let b_span = pop_member(&mut b_members, &key, &b_spans);
-                match a.remove_entry(&key) {
-                    Some((_, a_value)) => {
+                // Merge in place: an existing key keeps its position (like JS object spread).
+                match a.get_mut(&key) {
+                    Some(slot) => {
+                        let a_value = std::mem::take(slot);
                         let a_span = pop_member(&mut a_members, &key, &a_spans);
                         let (merged, merged_span) =
                             deep_merge((a_value, a_span), (b_value, b_span));
-                        a.insert(key.clone(), merged);
+                        *slot = merged;
                         a_members.push((key, merged_span));
                     }
                     None => {

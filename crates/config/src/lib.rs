@@ -84,8 +84,9 @@ pub use redact::{
     REDACTED, env_secret_values, is_sensitive_key, redact, redact_raw, secret_values,
 };
 pub use reload::{HotAction, ReloadKind, ReloadPlan, classify_path, diff_paths, plan_reload};
-pub use schema::{ACTIVE_SECTIONS, Config, KNOWN_CHANNEL_IDS, TOP_LEVEL_KEYS};
+pub use schema::*;
 pub use schema_doc::{SENSITIVE_PATHS, config_schema, config_schema_response, ui_hints};
+pub use source::{parse_cli_json, parse_document};
 pub use substitute::{apply_env_block, substitute_str};
 pub use timefmt::iso8601;
 pub use validate::COMPAT_VERSION;

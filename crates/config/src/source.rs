@@ -56,6 +56,18 @@ pub(crate) fn parse_source(raw: &str, file: &Path) -> Result<ParsedSource, Box<D
     Ok(ParsedSource { value, spans })
 }
 
+/// Parses JSON5 text that would live at `file` (e.g. the `raw` of `config.set`) into a value,
+/// without includes, substitution or validation. Errors carry `file:line:col`.
+pub fn parse_document(raw: &str, file: &Path) -> Result<Value, Diagnostic> {
+    let text = raw.strip_prefix('\u{feff}').unwrap_or(raw);
+    parse_source(text, file).map(|p| p.value).map_err(|d| *d)
+}
+
+/// Parses JSON5/JSON given on a command line (`--params '{…}'`); errors point at `<input>:line:col`.
+pub fn parse_cli_json(raw: &str) -> Result<Value, Diagnostic> {
+    parse_document(raw, Path::new("<input>"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +83,19 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "/c/o.json:4:5: <root>: JSON5 parse failed: expected comma"
+        );
+    }
+
+    #[test]
+    fn documents_and_cli_json() {
+        assert_eq!(
+            parse_document("\u{feff}{ a: [1,], }", Path::new("x")).unwrap(),
+            serde_json::json!({"a": [1]})
+        );
+        let err = parse_cli_json("{ \"a\": }").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "<input>:1:8: <root>: JSON5 parse failed: expected value"
         );
     }
 

@@ -232,6 +232,13 @@ fn include_merge_semantics() {
         r["gateway"],
         json!({"mode": "local", "port": 4000, "bind": "lan"})
     );
+    // Merged keys keep the position they first had (JavaScript object-spread order).
+    assert_eq!(
+        serde_json::to_string(&r["gateway"]).unwrap(),
+        r#"{"mode":"local","port":4000,"bind":"lan"}"#
+    );
+    let top: Vec<&String> = r.as_object().unwrap().keys().collect();
+    assert_eq!(top, ["gateway", "agents", "bindings", "ui"]);
     // Arrays concatenate in include order, siblings last.
     assert_eq!(r["agents"]["list"], json!([{"id": "a"}, {"id": "b"}]));
     let bound: Vec<&str> = r["bindings"]
