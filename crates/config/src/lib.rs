@@ -30,6 +30,10 @@
 //! builds a position tree that is merged in lockstep with the values during `$include`
 //! resolution. See the `spans` module docs for why this is the simplest correct approach.
 //!
+//! Messages use this crate's wording (`gateway.bnd: unknown key (did you mean "bind"?)`), not
+//! zod's (`gateway: Unrecognized key: "bnd"`, reported on the parent path), so `config.set` error
+//! details read differently from 2026.1.29 while carrying the same information and more.
+//!
 //! **Validation.** The types in [`schema`] are `deny_unknown_fields` and derive `JsonSchema`. The
 //! validator walks the generated JSON Schema rather than relying on serde errors, so it reports
 //! *every* problem with its path and a did-you-mean suggestion (strsim), then runs cross-field

@@ -5,8 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::accessors::normalize_agent_id;
 use crate::env::Env;
 use crate::error::ProfileError;
+use crate::schema::Config;
 
 /// Config file names accepted in the state dir, in lookup order (the first is the default).
 pub const CONFIG_FILE_NAMES: [&str; 4] = [
@@ -57,6 +59,8 @@ pub struct StatePaths {
     pub dotenv_path: PathBuf,
     /// `OPENCLAW_PROFILE`, if any.
     pub profile: Option<String>,
+    /// `OPENCLAW_AGENT_DIR` (alias `PI_CODING_AGENT_DIR`): the default agent's dir override.
+    pub default_agent_dir_override: Option<PathBuf>,
 }
 
 impl StatePaths {
@@ -89,6 +93,10 @@ impl StatePaths {
             media_dir: state_dir.join("media"),
             dotenv_path: state_dir.join(".env"),
             profile: env.openclaw("PROFILE"),
+            default_agent_dir_override: env
+                .openclaw("AGENT_DIR")
+                .or_else(|| env.get_non_empty("PI_CODING_AGENT_DIR").map(str::to_string))
+                .map(|p| expand_tilde(&p, home)),
             state_dir,
             state_dir_source,
         }
@@ -97,6 +105,38 @@ impl StatePaths {
     /// `<state>/agents/<agentId>/agent` — auth profiles and model registry of one agent.
     pub fn agent_dir(&self, agent_id: &str) -> PathBuf {
         self.agents_dir.join(agent_id).join("agent")
+    }
+
+    /// An agent's state dir with config applied: `agents.list[].agentDir` (tilde-expanded), else
+    /// for the default agent `OPENCLAW_AGENT_DIR`, else `<state>/agents/<id>/agent`.
+    pub fn resolve_agent_dir(&self, config: &Config, agent_id: &str) -> PathBuf {
+        let id = normalize_agent_id(agent_id);
+        if let Some(dir) = config.agent(&id).and_then(|a| a.agent_dir.as_deref()) {
+            return expand_tilde(dir, &self.home);
+        }
+        if id == config.default_agent_id()
+            && let Some(dir) = &self.default_agent_dir_override
+        {
+            return dir.clone();
+        }
+        self.agent_dir(&id)
+    }
+
+    /// An agent's workspace with config applied: `agents.list[].workspace`, else for the default
+    /// agent `agents.defaults.workspace` then `<state>/workspace`, else `<state>/workspace-<id>`.
+    pub fn resolve_workspace(&self, config: &Config, agent_id: &str) -> PathBuf {
+        let id = normalize_agent_id(agent_id);
+        if let Some(dir) = config.agent(&id).and_then(|a| a.workspace.as_deref()) {
+            return expand_tilde(dir, &self.home);
+        }
+        if id == config.default_agent_id() {
+            let defaults = config.agents.as_ref().and_then(|a| a.defaults.as_ref());
+            return match defaults.and_then(|d| d.workspace.as_deref()) {
+                Some(dir) => expand_tilde(dir, &self.home),
+                None => self.workspace_dir.clone(),
+            };
+        }
+        self.state_dir.join(format!("workspace-{id}"))
     }
 
     /// `<state>/agents/<agentId>/sessions` — the session store and transcripts of one agent.
@@ -295,6 +335,56 @@ mod tests {
             );
         }
         assert!(env.is_empty());
+    }
+
+    #[test]
+    fn agent_dirs_and_workspaces_follow_config_then_defaults() {
+        let home = PathBuf::from("/home/u");
+        let env = Env::from_pairs([
+            ("OPENCLAW_STATE_DIR", "/data"),
+            ("PI_CODING_AGENT_DIR", "~/pi-agent"),
+        ]);
+        let paths = StatePaths::resolve(&env, &home);
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "agents": {
+                "defaults": {"workspace": "~/ws-default"},
+                "list": [
+                    {"id": "Main", "default": true},
+                    {"id": "ops", "agentDir": "~/ops-agent", "workspace": "/srv/ops"},
+                    {"id": "qa"}
+                ]
+            }
+        }))
+        .unwrap();
+        assert_eq!(
+            paths.resolve_agent_dir(&config, "main"),
+            home.join("pi-agent")
+        );
+        assert_eq!(
+            paths.resolve_agent_dir(&config, "OPS"),
+            home.join("ops-agent")
+        );
+        assert_eq!(
+            paths.resolve_agent_dir(&config, "qa"),
+            PathBuf::from("/data/agents/qa/agent")
+        );
+        assert_eq!(
+            paths.resolve_workspace(&config, "main"),
+            home.join("ws-default")
+        );
+        assert_eq!(
+            paths.resolve_workspace(&config, "ops"),
+            PathBuf::from("/srv/ops")
+        );
+        assert_eq!(
+            paths.resolve_workspace(&config, "qa"),
+            PathBuf::from("/data/workspace-qa")
+        );
+        let empty = Config::default();
+        assert_eq!(
+            paths.resolve_workspace(&empty, "main"),
+            PathBuf::from("/data/workspace")
+        );
     }
 
     #[test]
