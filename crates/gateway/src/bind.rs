@@ -146,9 +146,18 @@ mod tests {
 
     #[test]
     fn modes_resolve_like_openclaw() {
-        assert_eq!(resolve_host(BindMode::Lan, None), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        assert_eq!(resolve_host(BindMode::Loopback, None), IpAddr::V4(Ipv4Addr::LOCALHOST));
-        assert_eq!(resolve_host(BindMode::Auto, None), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert_eq!(
+            resolve_host(BindMode::Lan, None),
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        );
+        assert_eq!(
+            resolve_host(BindMode::Loopback, None),
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        );
+        assert_eq!(
+            resolve_host(BindMode::Auto, None),
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        );
         assert_eq!(
             resolve_host(BindMode::Custom, Some("not-an-ip")),
             IpAddr::V4(Ipv4Addr::UNSPECIFIED)
@@ -169,7 +178,9 @@ mod tests {
 
     #[tokio::test]
     async fn second_bind_reports_in_use() {
-        let first = bind_listeners(IpAddr::V4(Ipv4Addr::LOCALHOST), 0).await.unwrap();
+        let first = bind_listeners(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)
+            .await
+            .unwrap();
         let port = first[0].local_addr().unwrap().port();
         let err = bind_listeners(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
             .await

@@ -1,5 +1,203 @@
-//! gateway (wip)
+//! The OpenClaw gateway server: one port for the Gateway WebSocket protocol and HTTP.
+//!
+//! Start-up follows OpenClaw's order (spec §2.1): load config → refuse an invalid file →
+//! `--force` → mode guard → bind/auth validation → single-instance lock → serve. Every refusal
+//! is a [`RunError`] whose text is what the user sees before exit code 1.
+//!
+//! Design:
+//! - One immutable [`state::Snapshot`] (config + resolved serve settings) lives in an
+//!   `ArcSwap`; hot reload swaps it atomically, so every request sees one consistent config.
+//! - Each WebSocket connection is a reader task plus a writer task joined by a bounded queue
+//!   (`ws`); broadcast events go through one bounded bus and are dropped for slow readers.
+//! - Handshake rules and frame shapes come from `openclaw_protocol`; this crate only moves
+//!   bytes, keeps state, and implements methods (`methods`).
+//! - A restart (config change that needs one, `config.patch`/`apply`) happens in-process:
+//!   the serve loop closes sockets with 1012 and re-binds; the lock and log stay.
+
+pub mod auth;
 pub mod bind;
+pub mod force;
+pub mod http;
 pub mod lock;
+pub mod methods;
 pub mod metrics;
+pub mod presence;
 pub mod ratelimit;
+pub mod reload;
+pub mod restart;
+pub mod server;
+pub mod settings;
+pub mod signals;
+pub mod state;
+pub mod ws;
+
+use std::sync::Arc;
+
+use openclaw_config::{self as cfg, Env, StatePaths};
+
+pub use settings::{AuthMode, Overrides};
+
+/// What `openclaw gateway` resolved from its command line.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub env: Env,
+    pub paths: StatePaths,
+    pub overrides: Overrides,
+    pub force: bool,
+    pub verbose: bool,
+    pub version: &'static str,
+}
+
+/// A reason the gateway did not start (or stopped abnormally); `Display` is user-facing.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Refused(#[from] settings::StartRefusal),
+    #[error("Invalid config at {path}.\n{issues}\nRun \"openclaw doctor\" to repair, then retry.")]
+    InvalidConfig { path: String, issues: String },
+    #[error("cannot read config: {0}")]
+    ConfigIo(String),
+    #[error(
+        "Gateway failed to start: {0}\nIf the gateway is supervised, stop it with: openclaw gateway stop"
+    )]
+    Lock(String),
+    #[error("Gateway failed to start: {0}")]
+    Serve(#[from] server::ServeError),
+    #[error("cannot create state directory {path}: {source}")]
+    StateDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start logging: {0}")]
+    Logging(String),
+}
+
+/// Builds the logger settings from `logging.*`, `--verbose` and `NO_COLOR`/`--no-color`.
+/// The config crate already validated the values, so parsing falls back to defaults only for
+/// spellings the logger does not know.
+pub fn logging_options(
+    config: &cfg::Config,
+    verbose: bool,
+    no_color: bool,
+) -> openclaw_logging::LogOptions {
+    use openclaw_logging as logs;
+    let defaults = logs::LogOptions::default();
+    let logging = config.logging.as_ref();
+    logs::LogOptions {
+        file_level: config
+            .log_level()
+            .as_str()
+            .parse()
+            .unwrap_or(defaults.file_level),
+        console_level: config
+            .console_log_level()
+            .as_str()
+            .parse()
+            .unwrap_or(defaults.console_level),
+        console_style: config
+            .console_style()
+            .as_str()
+            .parse()
+            .unwrap_or(defaults.console_style),
+        color: if no_color {
+            logs::ColorChoice::Never
+        } else {
+            logs::ColorChoice::Auto
+        },
+        file_path: logging
+            .and_then(|l| l.file.as_deref())
+            .map(std::path::PathBuf::from),
+        verbose,
+        redact_sensitive: config
+            .redact_sensitive()
+            .as_str()
+            .parse()
+            .unwrap_or(defaults.redact_sensitive),
+        redact_patterns: logging
+            .and_then(|l| l.redact_patterns.clone())
+            .unwrap_or_default(),
+        ..defaults
+    }
+}
+
+/// Runs the gateway until SIGTERM/SIGINT. Returns after a clean shutdown.
+pub async fn run(request: RunRequest) -> Result<(), RunError> {
+    let RunRequest {
+        env,
+        paths,
+        overrides,
+        force,
+        verbose,
+        version,
+    } = request;
+    ensure_state_dir(&paths)?;
+    let loaded =
+        cfg::load(&paths.config_path, &env).map_err(|e| RunError::ConfigIo(e.to_string()))?;
+    let Some(config) = loaded.config.clone() else {
+        let issues: Vec<String> = loaded
+            .issues
+            .iter()
+            .map(|d| format!("{}: {d}", loaded.path.display()))
+            .collect();
+        return Err(RunError::InvalidConfig {
+            path: loaded.path.display().to_string(),
+            issues: issues.join("\n"),
+        });
+    };
+    let env = loaded.env.clone();
+    let log = openclaw_logging::init(logging_options(&config, verbose, env.is_set("NO_COLOR")))
+        .map_err(|e| RunError::Logging(e.to_string()))?;
+    for warning in &loaded.warnings {
+        tracing::warn!(target: "gateway", "{warning}");
+    }
+    if force {
+        let port = settings::resolve_port(&overrides, &env, &config)?;
+        force::free_port(port).await;
+    }
+    settings::check_mode_guard(&overrides, &config, loaded.exists)?;
+    let serve = settings::resolve_serve(&overrides, &env, &config)?;
+    log.set_secrets(serve.auth.secrets());
+    let lock = if env.openclaw("ALLOW_MULTI_GATEWAY").as_deref() == Some("1") {
+        None
+    } else {
+        Some(lock::GatewayLock::acquire(&paths.state_dir).map_err(|e| RunError::Lock(e.short()))?)
+    };
+    let snapshot = state::Snapshot { loaded, serve };
+    let shared = state::Shared::new(
+        snapshot,
+        overrides,
+        env,
+        paths,
+        Some(log),
+        version,
+        verbose,
+        lock,
+    );
+    let signals = signals::spawn(shared.clone());
+    let result = server::serve(shared.clone()).await;
+    signals.abort();
+    shared.release_lock();
+    result.map_err(RunError::from)
+}
+
+fn ensure_state_dir(paths: &StatePaths) -> Result<(), RunError> {
+    let dir = &paths.state_dir;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| RunError::StateDir {
+        path: dir.display().to_string(),
+        source,
+    })
+}
+
+/// Keeps `Arc` in the public signature family (used by tests embedding the server).
+pub type SharedState = Arc<state::Shared>;

@@ -81,6 +81,44 @@ impl GatewayLock {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Records the port we listen on (line 2), so local CLI commands find the running gateway
+    /// even when it was started with `--port` (OpenClaw's CLI would guess 18789).
+    pub fn record_port(&mut self, port: u16) -> std::io::Result<()> {
+        self.file.set_len(0)?;
+        self.file.seek(SeekFrom::Start(0))?;
+        write!(self.file, "{}\n{port}\n", std::process::id())?;
+        self.file.flush()
+    }
+}
+
+/// A gateway currently holding the lock of a state directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningGateway {
+    pub pid: Option<u32>,
+    pub port: Option<u16>,
+}
+
+/// Whether a gateway holds the lock in `state_dir`, and what it recorded. Never blocks and
+/// never leaves the lock taken.
+pub fn probe_running(state_dir: &Path) -> Option<RunningGateway> {
+    let path = state_dir.join(LOCK_FILE_NAME);
+    let mut file = OpenOptions::new().read(true).open(&path).ok()?;
+    match file.try_lock_shared() {
+        Ok(()) => {
+            let _ = file.unlock();
+            None
+        }
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            let mut lines = text.lines().map(str::trim);
+            let pid = lines.next().and_then(|l| l.parse().ok());
+            let port = lines.next().and_then(|l| l.parse().ok());
+            Some(RunningGateway { pid, port })
+        }
+        Err(TryLockError::Error(_)) => None,
+    }
 }
 
 impl Drop for GatewayLock {
@@ -119,10 +157,31 @@ mod tests {
     }
 
     #[test]
+    fn probe_reports_pid_and_port_only_while_held() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(probe_running(dir.path()), None);
+        let mut lock = GatewayLock::acquire(dir.path()).unwrap();
+        lock.record_port(3000).unwrap();
+        assert_eq!(
+            probe_running(dir.path()),
+            Some(RunningGateway {
+                pid: Some(std::process::id()),
+                port: Some(3000)
+            })
+        );
+        drop(lock);
+        assert_eq!(probe_running(dir.path()), None);
+    }
+
+    #[test]
     fn leftover_file_with_any_pid_is_not_stale() {
         let dir = tempfile::tempdir().unwrap();
         // A dead owner's file, even naming our own PID (the container-restart case).
-        std::fs::write(dir.path().join(LOCK_FILE_NAME), format!("{}\n", std::process::id())).unwrap();
+        std::fs::write(
+            dir.path().join(LOCK_FILE_NAME),
+            format!("{}\n", std::process::id()),
+        )
+        .unwrap();
         let lock = GatewayLock::acquire(dir.path()).unwrap();
         assert!(lock.path().ends_with(LOCK_FILE_NAME));
     }

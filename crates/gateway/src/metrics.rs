@@ -117,9 +117,18 @@ mod tests {
         m.reload("applied");
         let text = m.encode();
         assert!(text.contains("openclaw_gateway_ws_connections 1"), "{text}");
-        assert!(text.contains("openclaw_gateway_auth_failures_total 1"), "{text}");
-        assert!(text.contains("openclaw_gateway_ws_frames_total{direction=\"in\"} 1"), "{text}");
-        assert!(text.contains("openclaw_gateway_config_reloads_total{result=\"applied\"} 1"), "{text}");
+        assert!(
+            text.contains("openclaw_gateway_auth_failures_total 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("openclaw_gateway_ws_frames_total{direction=\"in\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("openclaw_gateway_config_reloads_total{result=\"applied\"} 1"),
+            "{text}"
+        );
         assert!(text.ends_with("# EOF\n"));
     }
 }

@@ -68,14 +68,14 @@ impl AuthRateLimiter {
             return None;
         }
         let mut entries = self.entries.lock().ok()?;
-        if entries.len() >= MAX_TRACKED && !entries.contains_key(&ip) {
-            if let Some(stalest) = entries
+        if entries.len() >= MAX_TRACKED
+            && !entries.contains_key(&ip)
+            && let Some(stalest) = entries
                 .iter()
                 .min_by_key(|(_, e)| e.last_seen)
                 .map(|(k, _)| *k)
-            {
-                entries.remove(&stalest);
-            }
+        {
+            entries.remove(&stalest);
         }
         let entry = entries.entry(ip).or_insert(Entry {
             window_start: now,
@@ -130,9 +130,20 @@ mod tests {
         let p = policy(3);
         assert_eq!(limiter.record_failure(&p, ip, t0), None);
         assert_eq!(limiter.record_failure(&p, ip, t0), None);
-        assert_eq!(limiter.record_failure(&p, ip, t0), Some(Duration::from_secs(300)));
-        assert!(limiter.check(&p, ip, t0 + Duration::from_secs(10)).is_some());
-        assert!(limiter.check(&p, ip, t0 + Duration::from_secs(301)).is_none());
+        assert_eq!(
+            limiter.record_failure(&p, ip, t0),
+            Some(Duration::from_secs(300))
+        );
+        assert!(
+            limiter
+                .check(&p, ip, t0 + Duration::from_secs(10))
+                .is_some()
+        );
+        assert!(
+            limiter
+                .check(&p, ip, t0 + Duration::from_secs(301))
+                .is_none()
+        );
     }
 
     #[test]
@@ -142,7 +153,10 @@ mod tests {
         let t0 = Instant::now();
         let p = policy(2);
         limiter.record_failure(&p, ip, t0);
-        assert_eq!(limiter.record_failure(&p, ip, t0 + Duration::from_secs(61)), None);
+        assert_eq!(
+            limiter.record_failure(&p, ip, t0 + Duration::from_secs(61)),
+            None
+        );
         let lo: IpAddr = "127.0.0.1".parse().unwrap();
         for _ in 0..10 {
             assert_eq!(limiter.record_failure(&p, lo, t0), None);

@@ -1,0 +1,26 @@
+//! One function per verb; each returns the process exit code.
+
+mod config;
+mod gateway;
+mod remote;
+
+use std::process::ExitCode;
+
+use crate::args::{Cli, Command, GatewayAction};
+use crate::context::Context;
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context::from_cli(&cli)?;
+    match cli.command {
+        Command::Gateway(gw) => match gw.action {
+            None => gateway::run(&ctx, gw.run, cli.dev).await,
+            Some(GatewayAction::Run(args)) => gateway::run(&ctx, args, cli.dev).await,
+            Some(GatewayAction::Call(args)) => remote::call(&ctx, args).await,
+            Some(GatewayAction::Health(args)) => remote::health(&ctx, args).await,
+            Some(GatewayAction::Status(args)) => remote::status(&ctx, args).await,
+        },
+        Command::Health(args) => remote::health(&ctx, args).await,
+        Command::Status(args) => remote::status(&ctx, args).await,
+        Command::Config(cmd) => config::run(&ctx, cmd.action),
+    }
+}

@@ -1,0 +1,200 @@
+//! HTTP on the gateway port: probes (as OpenClaw 2026.9.6 has them), `/metrics`, and the
+//! WebSocket upgrade on any other path. Everything else is 404 until the Control UI lands.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::state::{Phase, Shared};
+use crate::ws;
+
+/// Per-serve-loop state handed to handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub shared: Arc<Shared>,
+    /// Cancelled when this serve loop stops (shutdown or in-process restart).
+    pub stop: CancellationToken,
+    /// Owns every WebSocket task so the stop sequence can await them.
+    pub sockets: TaskTracker,
+    pub handshake_permits: Arc<Semaphore>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(live))
+        .route("/healthz", get(live))
+        .route("/startup", get(startup))
+        .route("/startupz", get(startup))
+        .route("/ready", get(ready))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
+}
+
+async fn count_requests(
+    State(state): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    state.shared.metrics.http_requests.inc();
+    next.run(request).await
+}
+
+fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+async fn live() -> Response {
+    json_response(StatusCode::OK, json!({"ok": true, "status": "live"}))
+}
+
+async fn startup(State(state): State<AppState>) -> Response {
+    match state.shared.phase() {
+        Phase::Started => json_response(StatusCode::OK, json!({"ok": true, "status": "started"})),
+        Phase::Starting => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"ok": false, "status": "starting"}),
+        ),
+        Phase::Draining => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"ok": false, "status": "draining"}),
+        ),
+    }
+}
+
+/// Loopback callers and callers presenting the gateway secret see details.
+fn may_see_details(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> bool {
+    let snapshot = state.shared.snapshot.load();
+    let trusted = snapshot.config().trusted_proxies();
+    if ws::classify(peer, headers, trusted).is_local {
+        return true;
+    }
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match (presented, snapshot.serve.auth.active_secret()) {
+        (Some(given), Some(secret)) => crate::auth::secrets_equal(given, secret),
+        _ => false,
+    }
+}
+
+async fn ready(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let phase = state.shared.phase();
+    let ready = phase == Phase::Started;
+    let status = match phase {
+        Phase::Started => "ready",
+        Phase::Starting => "starting",
+        Phase::Draining => "draining",
+    };
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    if !may_see_details(&state, peer, &headers) {
+        return json_response(code, json!({"ok": ready, "status": status}));
+    }
+    json_response(
+        code,
+        json!({
+            "ok": ready,
+            "status": status,
+            "ready": ready,
+            "failing": [],
+            "uptimeMs": state.shared.uptime_ms(),
+            "channels": {},
+        }),
+    )
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if !may_see_details(&state, peer, &headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "Unauthorized: /metrics needs a loopback caller or Authorization: Bearer <gateway token>\n",
+        )
+            .into_response();
+    }
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.shared.metrics.encode(),
+    )
+        .into_response()
+}
+
+async fn fallback(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let is_upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !is_upgrade {
+        return (StatusCode::NOT_FOUND, "Not Found").into_response();
+    }
+    let (mut parts, _body) = request.into_parts();
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    if state.shared.phase() == Phase::Draining {
+        return (StatusCode::SERVICE_UNAVAILABLE, "gateway is shutting down").into_response();
+    }
+    let Ok(permit) = state.handshake_permits.clone().try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many pending handshakes; retry shortly",
+        )
+            .into_response();
+    };
+    let snapshot = state.shared.snapshot.load();
+    let client = ws::classify(peer, &parts.headers, snapshot.config().trusted_proxies());
+    let shared = state.shared.clone();
+    let stop = state.stop.clone();
+    let sockets = state.sockets.clone();
+    upgrade
+        .max_message_size(openclaw_protocol::MAX_FRAME_BYTES_ANY_VERSION)
+        .on_upgrade(move |socket| {
+            sockets.track_future(async move {
+                ws::serve_socket(shared, socket, client, stop, permit).await;
+            })
+        })
+}

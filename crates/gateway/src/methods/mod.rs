@@ -1,0 +1,174 @@
+//! Method dispatch: parse the frame, authorize (before lookup, as OpenClaw does), validate
+//! params, run the handler. Handlers are plain async functions returning a payload or an
+//! `ErrorShape`.
+
+pub mod config_methods;
+pub mod health;
+pub mod hello;
+pub mod info;
+mod params;
+
+use std::sync::Arc;
+
+use openclaw_protocol as proto;
+use proto::{AcceptedConnection, ErrorCode, ErrorShape, ProtocolVersion, ResponseFrame};
+use serde_json::{Value, json};
+
+use crate::state::Shared;
+use crate::ws::ClientAddr;
+
+pub use params::Params;
+
+/// Methods this build really implements; `features.methods` advertises exactly these.
+pub const METHODS: &[&str] = &[
+    "health",
+    "status",
+    "logs.tail",
+    "channels.status",
+    "config.get",
+    "config.set",
+    "config.apply",
+    "config.patch",
+    "config.schema",
+    "agents.list",
+    "system-presence",
+];
+
+/// Events this build emits.
+pub const EVENTS: &[&str] = &[
+    "connect.challenge",
+    "presence",
+    "tick",
+    "shutdown",
+    "health",
+];
+
+/// What the handshake established about a connection.
+pub struct ConnInfo {
+    pub conn_id: String,
+    pub accepted: AcceptedConnection,
+    pub client: ClientAddr,
+}
+
+impl ConnInfo {
+    pub fn new(conn_id: String, accepted: AcceptedConnection, client: ClientAddr) -> Self {
+        Self {
+            conn_id,
+            accepted,
+            client,
+        }
+    }
+
+    pub fn version(&self) -> ProtocolVersion {
+        self.accepted.version
+    }
+
+    /// UI and node clients show up in `system-presence`; CLI connections do not (OpenClaw).
+    pub fn presence_key(&self) -> Option<(String, Value)> {
+        let client = &self.accepted.client;
+        if client.mode == "cli" || client.mode == "probe" {
+            return None;
+        }
+        let key = self
+            .accepted
+            .device
+            .as_ref()
+            .map(|d| d.device_id.clone())
+            .or_else(|| client.instance_id.clone())
+            .unwrap_or_else(|| self.conn_id.clone());
+        let entry = json!({
+            "host": client.display_name.clone().unwrap_or_else(|| client.id.clone()),
+            "ip": self.client.ip.to_string(),
+            "version": client.version,
+            "platform": client.platform,
+            "deviceFamily": client.device_family,
+            "mode": client.mode,
+            "reason": "connect",
+            "text": format!("{} · {} · mode {}", client.id, client.platform, client.mode),
+            "ts": crate::state::now_ms(),
+            "deviceId": self.accepted.device.as_ref().map(|d| d.device_id.clone()),
+            "roles": [self.accepted.role.as_str()],
+            "scopes": self.accepted.scopes,
+            "instanceId": client.instance_id,
+        });
+        Some((key, strip_nulls(entry)))
+    }
+
+    /// Broadcast scope guards (OpenClaw v3): pairing/approval events need those scopes.
+    pub fn may_receive(&self, event: &str) -> bool {
+        let has = |scope: &str| {
+            self.accepted
+                .scopes
+                .iter()
+                .any(|s| s == scope || s == proto::scopes::ADMIN)
+        };
+        if event.starts_with("exec.approval.") {
+            return has(proto::scopes::APPROVALS);
+        }
+        if event.starts_with("device.pair.") || event.starts_with("node.pair.") {
+            return has(proto::scopes::PAIRING);
+        }
+        true
+    }
+}
+
+fn strip_nulls(mut value: Value) -> Value {
+    if let Value::Object(map) = &mut value {
+        map.retain(|_, v| !v.is_null());
+    }
+    value
+}
+
+/// Handles one post-handshake text frame and produces its response.
+pub async fn handle_frame(shared: &Arc<Shared>, conn: &ConnInfo, text: &str) -> ResponseFrame {
+    let (id, method, params) = match proto::parse_client_frame(text) {
+        Ok(proto::ClientFrame::Request { id, method, params }) => (id, method, params),
+        Err(err) => {
+            return ResponseFrame::err(
+                err.echo_id(),
+                ErrorShape::new(ErrorCode::INVALID_REQUEST, err.to_string()),
+            );
+        }
+    };
+    if let Err(err) = proto::authorize_method(
+        conn.version(),
+        conn.accepted.role,
+        &conn.accepted.scopes,
+        &method,
+    ) {
+        return ResponseFrame::err(id, err);
+    }
+    match dispatch(shared, conn, &method, Params::new(&method, params)).await {
+        Ok(payload) => ResponseFrame::ok(id, payload),
+        Err(err) => ResponseFrame::err(id, err),
+    }
+}
+
+async fn dispatch(
+    shared: &Arc<Shared>,
+    conn: &ConnInfo,
+    method: &str,
+    params: Params,
+) -> Result<Value, ErrorShape> {
+    match method {
+        "health" => health::health(shared, params),
+        "status" => health::status(shared, params),
+        "logs.tail" => info::logs_tail(shared, params).await,
+        "channels.status" => info::channels_status(params),
+        "system-presence" => info::system_presence(shared, params),
+        "agents.list" => info::agents_list(shared, params),
+        "config.get" => config_methods::get(shared, conn, params),
+        "config.schema" => config_methods::schema(params),
+        "config.set" => config_methods::set(shared, params).await,
+        "config.patch" => config_methods::patch_or_apply(shared, params, "config.patch").await,
+        "config.apply" => config_methods::patch_or_apply(shared, params, "config.apply").await,
+        "connect" => Err(ErrorShape::new(
+            ErrorCode::INVALID_REQUEST,
+            "invalid request: connect was already completed on this connection",
+        )),
+        other => Err(ErrorShape::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("unknown method: {other}"),
+        )),
+    }
+}

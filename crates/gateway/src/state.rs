@@ -1,0 +1,205 @@
+//! Shared gateway state: the atomically swapped config snapshot, counters, presence and the
+//! event bus. One `Arc<Shared>` per process, reused across in-process restarts.
+
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use openclaw_config::{Env, LoadedConfig, StatePaths};
+use tokio::sync::{Notify, broadcast};
+use tokio_util::sync::CancellationToken;
+
+use crate::lock::GatewayLock;
+use crate::metrics::Metrics;
+use crate::presence::Presence;
+use crate::ratelimit::AuthRateLimiter;
+use crate::settings::{Overrides, ServeSettings};
+
+/// Capacity of the broadcast bus; a connection that falls this far behind loses events
+/// (OpenClaw's `dropIfSlow`) rather than stalling the others.
+pub const EVENT_BUS_CAPACITY: usize = 512;
+
+/// Lifecycle phase reported by `/startupz` and `/readyz`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Phase {
+    Starting = 0,
+    Started = 1,
+    Draining = 2,
+}
+
+/// One immutable view of the configuration. Requests load it once and use it throughout, so a
+/// reload never shows a request half-old, half-new config.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub loaded: LoadedConfig,
+    pub serve: ServeSettings,
+}
+
+impl Snapshot {
+    pub fn config(&self) -> &openclaw_config::Config {
+        // A snapshot is only built from a valid load; `Config::default()` is unreachable in
+        // practice but keeps this infallible.
+        self.loaded.config.as_deref().unwrap_or(&EMPTY_CONFIG)
+    }
+}
+
+static EMPTY_CONFIG: std::sync::LazyLock<openclaw_config::Config> =
+    std::sync::LazyLock::new(openclaw_config::Config::default);
+
+/// A broadcast event: every connection stamps its own `seq` when it forwards it.
+#[derive(Debug, Clone)]
+pub struct BusEvent {
+    pub event: &'static str,
+    pub payload: serde_json::Value,
+    pub with_state_version: bool,
+}
+
+/// Why the serve loop stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopKind {
+    Restart,
+    Shutdown,
+}
+
+pub struct Shared {
+    pub snapshot: ArcSwap<Snapshot>,
+    pub overrides: Overrides,
+    pub env: Env,
+    pub paths: StatePaths,
+    pub metrics: Metrics,
+    pub limiter: AuthRateLimiter,
+    pub presence: Presence,
+    pub bus: broadcast::Sender<Arc<BusEvent>>,
+    pub started: Instant,
+    pub started_ms: u64,
+    phase: AtomicU8,
+    pub health_version: AtomicU64,
+    /// Set when something asks for an in-process restart (config change, `config.patch`).
+    pub restart_requested: Notify,
+    restart_reason: Mutex<Option<String>>,
+    /// Cancelled once, when the process is asked to stop (SIGTERM/SIGINT).
+    pub shutdown: CancellationToken,
+    pub log: Option<openclaw_logging::LogHandle>,
+    pub version: &'static str,
+    /// `--verbose`: kept so a logging reload does not lose it.
+    pub verbose: bool,
+    pub host_name: String,
+    lock: Mutex<Option<GatewayLock>>,
+}
+
+impl Shared {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        snapshot: Snapshot,
+        overrides: Overrides,
+        env: Env,
+        paths: StatePaths,
+        log: Option<openclaw_logging::LogHandle>,
+        version: &'static str,
+        verbose: bool,
+        lock: Option<GatewayLock>,
+    ) -> Arc<Self> {
+        let (bus, _) = broadcast::channel(EVENT_BUS_CAPACITY);
+        let host_name = host_name();
+        Arc::new(Self {
+            snapshot: ArcSwap::from_pointee(snapshot),
+            overrides,
+            env,
+            paths,
+            metrics: Metrics::default(),
+            limiter: AuthRateLimiter::default(),
+            presence: Presence::new(host_name.clone(), version),
+            bus,
+            started: Instant::now(),
+            started_ms: now_ms(),
+            phase: AtomicU8::new(Phase::Starting as u8),
+            health_version: AtomicU64::new(1),
+            restart_requested: Notify::new(),
+            restart_reason: Mutex::new(None),
+            shutdown: CancellationToken::new(),
+            log,
+            version,
+            verbose,
+            host_name,
+            lock: Mutex::new(lock),
+        })
+    }
+
+    pub fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Acquire) {
+            0 => Phase::Starting,
+            1 => Phase::Started,
+            _ => Phase::Draining,
+        }
+    }
+
+    pub fn set_phase(&self, phase: Phase) {
+        self.phase.store(phase as u8, Ordering::Release);
+    }
+
+    pub fn uptime_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Publishes an event to every connection (no receivers is fine).
+    pub fn broadcast(&self, event: &'static str, payload: serde_json::Value) {
+        let with_state_version = matches!(event, "presence" | "health");
+        let _ = self.bus.send(Arc::new(BusEvent {
+            event,
+            payload,
+            with_state_version,
+        }));
+    }
+
+    /// Notes the bound port in the lock file for local CLI discovery (best effort).
+    pub fn record_bound_port(&self, port: u16) {
+        if let Ok(mut guard) = self.lock.lock()
+            && let Some(lock) = guard.as_mut()
+            && let Err(err) = lock.record_port(port)
+        {
+            tracing::debug!(target: "gateway", "cannot record port in lock file: {err}");
+        }
+    }
+
+    /// Releases the single-instance lock (at the very end of shutdown).
+    pub fn release_lock(&self) {
+        if let Ok(mut guard) = self.lock.lock() {
+            guard.take();
+        }
+    }
+
+    /// Asks the serve loop for an in-process restart (kept if one is already pending).
+    pub fn request_restart(&self, reason: &str) {
+        if let Ok(mut slot) = self.restart_reason.lock() {
+            slot.get_or_insert_with(|| reason.to_string());
+        }
+        self.restart_requested.notify_one();
+    }
+
+    pub fn take_restart_reason(&self) -> Option<String> {
+        self.restart_reason.lock().ok().and_then(|mut r| r.take())
+    }
+
+    pub fn state_version(&self) -> (u64, u64) {
+        (
+            self.presence.version(),
+            self.health_version.load(Ordering::Relaxed),
+        )
+    }
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+fn host_name() -> String {
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
+}
