@@ -15,9 +15,10 @@ use super::{ClientAddr, OUTBOUND_QUEUE};
 use crate::methods::{self, ConnInfo};
 use crate::state::{BusEvent, Shared, now_ms};
 
-const CLOSE_NORMAL: u16 = 1000;
-const CLOSE_POLICY: u16 = 1008;
-const CLOSE_TOO_BIG: u16 = 1009;
+const CLOSE_NORMAL: u16 = proto::CLOSE_NORMAL;
+const CLOSE_POLICY: u16 = proto::CLOSE_POLICY_VIOLATION;
+const CLOSE_TOO_BIG: u16 = proto::CLOSE_MESSAGE_TOO_BIG;
+/// RFC 6455 "service restart", what OpenClaw sends on shutdown and restart.
 const CLOSE_RESTART: u16 = 1012;
 
 enum Outbound {
@@ -71,7 +72,7 @@ async fn write_loop(
             Outbound::Close(code, reason) => {
                 let frame = CloseFrame {
                     code,
-                    reason: Utf8Bytes::from(truncate_reason(&reason)),
+                    reason: Utf8Bytes::from(proto::truncate_close_reason(&reason)),
                 };
                 let _ = sink.send(Message::Close(Some(frame))).await;
                 let _ = sink.close().await;
@@ -79,15 +80,6 @@ async fn write_loop(
             }
         }
     }
-}
-
-/// Close reasons are limited to 123 bytes by RFC 6455; OpenClaw truncates to 120.
-fn truncate_reason(reason: &str) -> String {
-    let mut end = reason.len().min(120);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    reason[..end].to_string()
 }
 
 enum Incoming {
