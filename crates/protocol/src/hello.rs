@@ -174,12 +174,14 @@ fn snapshot_v4(snapshot: &Snapshot, accepted: &AcceptedConnection) -> Value {
     let mut suspension = Map::new();
     suspension.insert("phase".into(), Value::from("accepting"));
     map.insert("suspension".into(), Value::Object(suspension));
-    map.insert("presence".into(), Value::Array(snapshot.presence.clone()));
+    // Protocol 4 tolerates extra keys, but no presence field is nullable.
+    let presence = snapshot.presence.iter().map(drop_nulls).collect();
+    map.insert("presence".into(), Value::Array(presence));
     map.insert("health".into(), snapshot.health.clone());
     map.insert("stateVersion".into(), snapshot.state_version.to_value());
     map.insert("uptimeMs".into(), Value::from(snapshot.uptime_ms));
     if let Some(defaults) = &snapshot.session_defaults {
-        map.insert("sessionDefaults".into(), defaults.clone());
+        map.insert("sessionDefaults".into(), drop_nulls(defaults));
     }
     // Captured: 2026.9.6 reveals paths and auth mode to admin connections only.
     if accepted.scopes.iter().any(|scope| scope == ADMIN) {
@@ -231,10 +233,21 @@ fn policy_value(version: ProtocolVersion, policy: &Policy) -> Value {
 /// Keeps only `allowed` keys of an object, dropping nulls (the schema has no
 /// nullable fields); non-objects pass through untouched.
 fn keep_keys(value: &Value, allowed: &[&str]) -> Value {
+    filter_entries(value, |key, entry| {
+        allowed.contains(&key) && !entry.is_null()
+    })
+}
+
+/// Drops null-valued keys of an object; non-objects pass through untouched.
+fn drop_nulls(value: &Value) -> Value {
+    filter_entries(value, |_, entry| !entry.is_null())
+}
+
+fn filter_entries(value: &Value, keep: impl Fn(&str, &Value) -> bool) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
-                .filter(|(key, entry)| allowed.contains(&key.as_str()) && !entry.is_null())
+                .filter(|(key, entry)| keep(key, entry))
                 .map(|(key, entry)| (key.clone(), entry.clone()))
                 .collect(),
         ),

@@ -1,10 +1,13 @@
 //! Device identity verification: captured signatures offline, and every accept/refuse
 //! path with freshly generated Ed25519 keys.
 
+// Helpers below are test code: an unexpected outcome must fail the test loudly.
+#![allow(clippy::expect_used)]
+
 mod common;
 
-use common::{CAPTURE_TOKEN, Sign, TestDevice, capture_context, case, frame_text};
 use base64::Engine as _;
+use common::{CAPTURE_TOKEN, Sign, TestDevice, capture_context, case, frame_text};
 use openclaw_protocol::{
     AuthPolicy, DeviceAuthError, DevicePayloadVersion, HandshakeContext, HandshakeOutcome,
     ProtocolVersion, RejectKind, device_id_from_public_key, evaluate_connect,
@@ -89,7 +92,11 @@ fn legacy_v1_needs_a_local_protocol_3_client() {
     let v1 = device.connect_frame((3, 3), Sign::V1, Some(TOKEN), NONCE, NOW);
     assert_eq!(
         refusal(&v1, false),
-        ("device nonce required".to_string(), None, RejectKind::DeviceAuthInvalid)
+        (
+            "device nonce required".to_string(),
+            None,
+            RejectKind::DeviceAuthInvalid
+        )
     );
     // Protocol 4 makes the nonce part of the schema.
     let v1_on_v4 = device.connect_frame((4, 4), Sign::V1, Some(TOKEN), NONCE, NOW);
@@ -162,7 +169,10 @@ fn signature_covers_the_token_actually_sent() {
     // A valid device with a wrong shared token is an auth failure, checked last.
     let signed_wrong = device.connect_frame((3, 3), Sign::V2, Some("wrong"), NONCE, NOW);
     let (message, _, kind) = refusal(&signed_wrong, true);
-    assert!(message.starts_with("unauthorized: gateway token mismatch"), "{message}");
+    assert!(
+        message.starts_with("unauthorized: gateway token mismatch"),
+        "{message}"
+    );
     assert_eq!(kind, RejectKind::AuthFailed);
 }
 
@@ -171,13 +181,17 @@ fn pem_keys_and_padded_signatures_are_accepted() {
     let device = TestDevice::generate();
     let mut frame = device.connect_frame((4, 4), Sign::V2, Some(TOKEN), NONCE, NOW);
     // SPKI DER = fixed Ed25519 prefix + raw key, as Node's `export({type:"spki"})`.
-    let mut der = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
     der.extend_from_slice(device.key.verifying_key().as_bytes());
     let body = base64::engine::general_purpose::STANDARD.encode(&der);
     let pem = format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\n");
     assert_eq!(device_id_from_public_key(&pem), Some(device.id()));
     frame["params"]["device"]["publicKey"] = json!(pem);
-    let signature = frame["params"]["device"]["signature"].as_str().expect("sig");
+    let signature = frame["params"]["device"]["signature"]
+        .as_str()
+        .expect("sig");
     let standard = format!("{}==", signature.replace('-', "+").replace('_', "/"));
     frame["params"]["device"]["signature"] = json!(standard);
     match evaluate_connect(&frame.to_string(), &ctx(false)) {

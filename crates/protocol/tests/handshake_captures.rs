@@ -2,6 +2,9 @@
 //! what the real gateway did (or, where marked, what this gateway deliberately does
 //! instead).
 
+// Helpers below are test code: an unexpected result must fail the test loudly.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use common::{CAPTURE_TOKEN, capture_context, case, frame_text, handshake_cases};
@@ -55,7 +58,9 @@ fn check_case(case: &Value) -> Vec<String> {
         (Some("reject"), HandshakeOutcome::Reject(rejection)) => {
             problems.extend(check_rejection(name, case, expect, &rejection));
         }
-        (expected, actual) => problems.push(format!("{name}: expected {expected:?}, got {actual:?}")),
+        (expected, actual) => {
+            problems.push(format!("{name}: expected {expected:?}, got {actual:?}"))
+        }
     }
     problems
 }
@@ -91,7 +96,12 @@ fn captured_handshakes_get_the_captured_verdicts() {
     let cases = handshake_cases();
     assert!(cases.len() >= 30, "fixture lost cases: {}", cases.len());
     let problems: Vec<String> = cases.iter().flat_map(check_case).collect();
-    assert!(problems.is_empty(), "{} mismatches:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} mismatches:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 fn reject(case_name: &str, auth: AuthPolicy, local: bool) -> Rejection {
@@ -106,8 +116,14 @@ fn reject(case_name: &str, auth: AuthPolicy, local: bool) -> Rejection {
 
 #[test]
 fn only_wrong_secrets_count_as_auth_failures() {
-    assert_eq!(reject("v129-hs-01-wrong-token", token_policy(), true).kind, RejectKind::AuthFailed);
-    assert_eq!(reject("v96-hs-01-wrong-token", token_policy(), true).kind, RejectKind::AuthFailed);
+    assert_eq!(
+        reject("v129-hs-01-wrong-token", token_policy(), true).kind,
+        RejectKind::AuthFailed
+    );
+    assert_eq!(
+        reject("v96-hs-01-wrong-token", token_policy(), true).kind,
+        RejectKind::AuthFailed
+    );
     assert_eq!(
         reject("v129-hs-03-no-token-with-device", token_policy(), true).kind,
         RejectKind::AuthMissing
@@ -120,8 +136,14 @@ fn only_wrong_secrets_count_as_auth_failures() {
         reject("v129-hs-08-bad-signature", token_policy(), true).kind,
         RejectKind::DeviceAuthInvalid
     );
-    assert_eq!(reject("v129-hs-05-non-json", token_policy(), true).kind, RejectKind::NotJson);
-    assert_eq!(reject("v129-hs-12-bad-role", token_policy(), true).kind, RejectKind::InvalidRole);
+    assert_eq!(
+        reject("v129-hs-05-non-json", token_policy(), true).kind,
+        RejectKind::NotJson
+    );
+    assert_eq!(
+        reject("v129-hs-12-bad-role", token_policy(), true).kind,
+        RejectKind::InvalidRole
+    );
 }
 
 #[test]
@@ -165,8 +187,8 @@ fn password_mode_refuses_a_token_only_cli_with_the_password_hint() {
         AuthPolicy::Password("other".to_string()),
         true,
     );
-    let response: Value = serde_json::from_str(wrong.response.as_deref().expect("answered"))
-        .expect("json");
+    let response: Value =
+        serde_json::from_str(wrong.response.as_deref().expect("answered")).expect("json");
     assert_eq!(
         response["error"],
         json!({"code": "INVALID_REQUEST",
@@ -188,5 +210,7 @@ fn no_secret_configured_accepts_device_less_clients() {
     // The Control UI still needs a device identity.
     let ui = case("v129-hs-15-controlui-no-device");
     let outcome = evaluate_connect(&frame_text(&ui), &capture_context(&ui, AuthPolicy::None));
-    assert!(matches!(outcome, HandshakeOutcome::Reject(r) if r.kind == RejectKind::ControlUiInsecureContext));
+    assert!(
+        matches!(outcome, HandshakeOutcome::Reject(r) if r.kind == RejectKind::ControlUiInsecureContext)
+    );
 }

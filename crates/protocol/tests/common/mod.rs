@@ -1,10 +1,13 @@
 //! Shared test helpers: captured fixtures and freshly generated device keys.
-#![allow(dead_code)] // each test binary uses a different subset
+#![allow(dead_code)]
+// each test binary uses a different subset
+// Test support: a broken fixture should fail the test loudly, so panicking is right.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use ed25519_dalek::{Signer, SigningKey};
 use openclaw_protocol::{
-    AuthPolicy, DevicePayload, HandshakeContext, device_id_from_raw_public_key,
-    device_payload_v1, device_payload_v2, device_payload_v3, encode_base64url,
+    AuthPolicy, DevicePayload, HandshakeContext, device_id_from_raw_public_key, device_payload_v1,
+    device_payload_v2, device_payload_v3, encode_base64url,
 };
 use serde_json::{Value, json};
 
@@ -20,9 +23,8 @@ pub fn handshake_cases() -> Vec<Value> {
 
 /// Post-handshake frames and their captured answers.
 pub fn post_handshake_cases() -> Vec<Value> {
-    let cases: Value =
-        serde_json::from_str(include_str!("../fixtures/post_handshake_cases.json"))
-            .expect("post_handshake_cases.json parses");
+    let cases: Value = serde_json::from_str(include_str!("../fixtures/post_handshake_cases.json"))
+        .expect("post_handshake_cases.json parses");
     cases.as_array().expect("array of cases").clone()
 }
 
