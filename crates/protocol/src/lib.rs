@@ -35,6 +35,23 @@
 //!   auto-pair, never answer `pairing required`, and never put a `deviceToken` in
 //!   hello-ok. Issuing one would make 2026.1.29 clients send it instead of the shared
 //!   token on their next connect, which we could not verify.
+//!
+//! # Deliberate and known differences from the real gateways
+//!
+//! * Cross-version clients are accepted (a 3..4 range gets 4) instead of being refused
+//!   with `protocol mismatch`.
+//! * A device-less client that sends only a password to a token gateway gets
+//!   `unauthorized: gateway token missing (...)` (2026.9.6 behaviour) rather than
+//!   2026.1.29's `device identity required`.
+//! * Malformed-frame messages use the 2026.1.29 ajv wording for both versions
+//!   (2026.9.6 words `{"type":"bogus"}` slightly differently).
+//! * Where no capture exists, protocol 4 details are best effort: the Control UI
+//!   without a device gets `details.code: "CONTROL_UI_DEVICE_IDENTITY_REQUIRED"`, a
+//!   missing token `recommendedNextStep: "update_auth_configuration"`, and role
+//!   errors (`unauthorized role: X`) stay `INVALID_REQUEST` without details.
+//! * The browser `Origin` check of 2026.9.6 is not part of this crate (no headers in
+//!   [`HandshakeContext`]); the server must do it before calling [`evaluate_connect`]
+//!   if it wants it.
 
 pub mod connect_params;
 pub mod credentials;
