@@ -1,5 +1,9 @@
 //! `openclaw config get|set|unset|validate`: work on the file directly (no gateway needed);
 //! a running gateway picks changes up through hot reload.
+//!
+//! `get` shows the resolved config (includes merged, `${VAR}` substituted, secrets redacted);
+//! `set`/`unset` edit the main file's own tree, so `${VAR}` references and `$include`
+//! directives stay as written.
 
 use std::process::ExitCode;
 
@@ -24,7 +28,15 @@ fn load(ctx: &Context) -> anyhow::Result<cfg::LoadedConfig> {
 
 fn get(ctx: &Context, path: &str, as_json: bool) -> anyhow::Result<ExitCode> {
     let loaded = load(ctx)?;
-    let redacted = cfg::redact(&loaded.parsed);
+    // Like OpenClaw, read the config as it runs (after `$include` and `${VAR}`), not the main
+    // file's text: values pulled in from included files must be found. Secrets that
+    // substitution brought in are redacted like any other.
+    let source = if loaded.resolved.is_object() {
+        &loaded.resolved
+    } else {
+        &loaded.parsed
+    };
+    let redacted = cfg::redact(source);
     match cfg::get_path(&redacted, path) {
         Err(err) => {
             eprintln!("{err}");
