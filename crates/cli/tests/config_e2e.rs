@@ -13,3 +13,6 @@ mod support;
 
 #[path = "config_e2e/cli_verbs.rs"]
 mod cli_verbs;
+
+#[path = "config_e2e/methods.rs"]
+mod methods;

@@ -116,6 +116,18 @@ pub fn apply_loaded(shared: &Arc<Shared>, new: cfg::LoadedConfig, source: &str) 
     ReloadOutcome::Applied
 }
 
+/// Publishes a just-written config whose changes a scheduled restart will apply
+/// (`config.patch`/`config.apply`). The file watcher then finds nothing new, so it neither
+/// re-applies the change nor requests a second restart right behind the scheduled one.
+/// Bind and auth settings stay as they are until that restart re-resolves them.
+pub fn adopt_before_restart(shared: &Shared, written: cfg::LoadedConfig) {
+    let current = shared.snapshot.load_full();
+    shared.snapshot.store(Arc::new(Snapshot {
+        loaded: written,
+        serve: current.serve.clone(),
+    }));
+}
+
 /// Watches the config file (and its includes) until `stop` is cancelled.
 pub fn spawn_watcher(shared: Arc<Shared>, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {

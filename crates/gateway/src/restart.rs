@@ -75,8 +75,9 @@ pub fn consume_sentinel(shared: &Shared) {
                 .map(str::to_string)
         })
         .unwrap_or_else(|| "restart".to_string());
-    tracing::info!(target: "gateway", "restarted after {mode}; config applied");
+    // Removed before reporting, so whoever sees the report can rely on it being gone.
     if let Err(err) = std::fs::remove_file(&path) {
         tracing::warn!(target: "gateway", "could not remove restart sentinel {}: {err}", path.display());
     }
+    tracing::info!(target: "gateway", "restarted after {mode}; config applied");
 }

@@ -63,12 +63,12 @@ pub async fn serve(shared: Arc<Shared>) -> Result<(), ServeError> {
                 tracing::info!(target: "gateway", "listening on ws://{addr}");
             }
         }
-        if first {
-            if let Some(log) = shared.log.as_ref() {
-                tracing::info!(target: "gateway", "log file: {}", log.file_path().display());
-            }
-            crate::restart::consume_sentinel(&shared);
+        if first && let Some(log) = shared.log.as_ref() {
+            tracing::info!(target: "gateway", "log file: {}", log.file_path().display());
         }
+        // After every (re)start: the sentinel `config.patch`/`config.apply` leave behind is
+        // what an in-process restart has to report, not only a fresh process.
+        crate::restart::consume_sentinel(&shared);
         first = false;
 
         let stop = CancellationToken::new();

@@ -16,7 +16,10 @@ const INCLUDE_AGENTS_FIXTURE: &str = include_str!("../fixtures/config/include-ag
 async fn openclaw(state: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> CliOutput {
     let mut env = vec![
         ("HOME".to_string(), state.display().to_string()),
-        ("OPENCLAW_STATE_DIR".to_string(), state.display().to_string()),
+        (
+            "OPENCLAW_STATE_DIR".to_string(),
+            state.display().to_string(),
+        ),
     ];
     env.extend(
         extra_env
@@ -49,10 +52,7 @@ async fn seed_config_validates_and_lists_sections_not_active_yet() {
 
     let text = openclaw(state.path(), &["config", "validate"], &[]).await;
     assert_eq!(text.code(), Some(0), "stderr: {}", text.stderr);
-    insta::assert_snapshot!(
-        "seed_validate_text",
-        normalized(&text.stdout, state.path())
-    );
+    insta::assert_snapshot!("seed_validate_text", normalized(&text.stdout, state.path()));
 
     let json_out = openclaw(state.path(), &["config", "validate", "--json"], &[]).await;
     assert_eq!(json_out.code(), Some(0), "stderr: {}", json_out.stderr);
@@ -150,7 +150,12 @@ async fn include_and_env_references_resolve_and_missing_var_is_named() {
     assert_eq!(valid.code(), Some(0), "stdout: {}", valid.stdout);
 
     // `get` reads the resolved config: the included agent is there, the secret is not.
-    let name = openclaw(state.path(), &["config", "get", "agents.list[0].name"], &env).await;
+    let name = openclaw(
+        state.path(),
+        &["config", "get", "agents.list[0].name"],
+        &env,
+    )
+    .await;
     assert_eq!(name.code(), Some(0), "stderr: {}", name.stderr);
     assert_eq!(name.stdout.trim(), "Included Main");
     let token = openclaw(state.path(), &["config", "get", "gateway.auth.token"], &env).await;
@@ -204,7 +209,12 @@ async fn get_set_unset_edit_the_file_without_a_gateway() {
     // JSON5 values, a plain-string fallback, and intermediate objects created on the way.
     for args in [
         &["config", "set", "ui.assistant.name", "Clawd"][..],
-        &["config", "set", "messages.queue", "{mode: 'collect', debounceMs: 1500}"],
+        &[
+            "config",
+            "set",
+            "messages.queue",
+            "{mode: 'collect', debounceMs: 1500}",
+        ],
         &["config", "set", "agents.list[0].name", "'Main Agent'"],
         &["config", "set", "agents.defaults.maxConcurrent", "2"],
     ] {

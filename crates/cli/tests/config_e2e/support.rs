@@ -140,7 +140,10 @@ pub async fn agent_names(client: &mut WsClient) -> Vec<(String, Option<String>)>
 /// Replaces the config file the way careful editors do (temp file + rename), so the watcher
 /// never sees a half-written file.
 pub fn write_config_file(path: &Path, config: &Value) {
-    let text = format!("{}\n", serde_json::to_string_pretty(config).expect("render"));
+    let text = format!(
+        "{}\n",
+        serde_json::to_string_pretty(config).expect("render")
+    );
     write_text_atomically(path, &text);
 }
 

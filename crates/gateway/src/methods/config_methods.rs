@@ -171,12 +171,15 @@ pub async fn patch_or_apply(
     };
     cfg::restore_redacted(&mut candidate, &current.parsed);
     let written = write(shared, &candidate)?;
-    let sentinel = crate::restart::write_sentinel(shared, method, note.as_deref(), &written.path);
+    let written_path = written.path.clone();
+    let result_config = cfg::redact(&written.resolved);
+    crate::reload::adopt_before_restart(shared, written);
+    let sentinel = crate::restart::write_sentinel(shared, method, note.as_deref(), &written_path);
     crate::restart::schedule(shared.clone(), delay_ms, method);
     Ok(json!({
         "ok": true,
-        "path": written.path.display().to_string(),
-        "config": cfg::redact(&written.resolved),
+        "path": written_path.display().to_string(),
+        "config": result_config,
         "restart": {
             "ok": true,
             "pid": std::process::id(),
