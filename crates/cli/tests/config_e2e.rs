@@ -16,3 +16,6 @@ mod cli_verbs;
 
 #[path = "config_e2e/methods.rs"]
 mod methods;
+
+#[path = "config_e2e/reload.rs"]
+mod reload;

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify::{RecursiveMode, Watcher};
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, RecursiveMode, Watcher};
 use openclaw_config as cfg;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -139,6 +140,7 @@ pub fn spawn_watcher(shared: Arc<Shared>, stop: CancellationToken) -> tokio::tas
         let watched_for_cb = watched.clone();
         let handler = move |res: notify::Result<notify::Event>| {
             if let Ok(event) = res
+                && changes_content(&event.kind)
                 && event.paths.iter().any(|p| is_watched(p, &watched_for_cb))
             {
                 // A full queue already holds a pending wake-up: dropping is fine.
@@ -200,6 +202,17 @@ pub fn spawn_watcher(shared: Arc<Shared>, stop: CancellationToken) -> tokio::tas
     })
 }
 
+/// Whether an event can mean new content. inotify also reports opens and read-only closes;
+/// reacting to those made every read of the file (the reload's own load, `config.get`, a CLI
+/// resolving its target) schedule another reload, forever.
+fn changes_content(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    }
+}
+
 fn is_watched(path: &Path, watched: &[PathBuf]) -> bool {
     watched.iter().any(|w| {
         w == path
@@ -207,4 +220,37 @@ fn is_watched(path: &Path, watched: &[PathBuf]) -> bool {
                 && w.file_name() == path.file_name()
                 && w.parent() == path.parent())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use notify::event::{CreateKind, ModifyKind, RemoveKind, RenameMode};
+
+    use super::*;
+
+    #[test]
+    fn reads_of_the_file_are_not_changes() {
+        for kind in [
+            EventKind::Access(AccessKind::Open(AccessMode::Any)),
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+            EventKind::Access(AccessKind::Read),
+            EventKind::Access(AccessKind::Any),
+        ] {
+            assert!(!changes_content(&kind), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn writes_renames_and_removals_are_changes() {
+        for kind in [
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+            EventKind::Modify(ModifyKind::Any),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            EventKind::Create(CreateKind::File),
+            EventKind::Remove(RemoveKind::File),
+            EventKind::Any,
+        ] {
+            assert!(changes_content(&kind), "{kind:?}");
+        }
+    }
 }

@@ -147,6 +147,15 @@ pub fn write_config_file(path: &Path, config: &Value) {
     write_text_atomically(path, &text);
 }
 
+/// Rewrites the config file in place (truncate + write), as `echo … > openclaw.json` does.
+pub fn write_config_in_place(path: &Path, config: &Value) {
+    let text = format!(
+        "{}\n",
+        serde_json::to_string_pretty(config).expect("render")
+    );
+    std::fs::write(path, text).expect("rewrite config in place");
+}
+
 pub fn write_text_atomically(path: &Path, text: &str) {
     let temp = path.with_file_name("openclaw.json.e2e-edit");
     std::fs::write(&temp, text).expect("write temp config");
