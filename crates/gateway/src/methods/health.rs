@@ -64,6 +64,69 @@ pub fn health(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape>
     Ok(health_payload(shared, &shared.snapshot.load()))
 }
 
+/// OpenClaw's model when none is configured, and the context window it assumes by default.
+const DEFAULT_MODEL_REF: &str = "anthropic/claude-opus-4-5";
+const DEFAULT_CONTEXT_TOKENS: u64 = 200_000;
+
+/// `status.sessions.defaults` as OpenClaw reports it: the primary model's id without its
+/// provider, and its context window (`agents.defaults.contextTokens`, else the custom
+/// provider catalog's `contextWindow` for that model, else 200k).
+fn session_defaults(resolved: &Value, primary: Option<&str>) -> Value {
+    let (provider, model) = split_model_ref(resolved, primary.unwrap_or(DEFAULT_MODEL_REF));
+    let configured = resolved
+        .pointer("/agents/defaults/contextTokens")
+        .and_then(Value::as_u64);
+    let from_catalog = || {
+        resolved
+            .pointer(&format!(
+                "/models/providers/{}/models",
+                pointer_escape(&provider)
+            ))
+            .and_then(Value::as_array)?
+            .iter()
+            .find(|entry| entry.get("id").and_then(Value::as_str) == Some(model.as_str()))?
+            .get("contextWindow")?
+            .as_u64()
+    };
+    let context_tokens = configured
+        .or_else(from_catalog)
+        .unwrap_or(DEFAULT_CONTEXT_TOKENS);
+    json!({"model": model, "contextTokens": context_tokens})
+}
+
+/// `provider/model` split at the first `/`; a bare name is an alias from
+/// `agents.defaults.models` (case-insensitive) or an Anthropic model.
+fn split_model_ref(resolved: &Value, reference: &str) -> (String, String) {
+    let reference = reference.trim();
+    if let Some((provider, model)) = reference.split_once('/') {
+        return (
+            provider.trim().to_ascii_lowercase(),
+            model.trim().to_string(),
+        );
+    }
+    let aliased = resolved
+        .pointer("/agents/defaults/models")
+        .and_then(Value::as_object)
+        .and_then(|models| {
+            models.iter().find(|(_, entry)| {
+                entry
+                    .get("alias")
+                    .and_then(Value::as_str)
+                    .is_some_and(|alias| alias.trim().eq_ignore_ascii_case(reference))
+            })
+        })
+        .and_then(|(key, _)| key.split_once('/'));
+    match aliased {
+        Some((provider, model)) => (provider.to_ascii_lowercase(), model.to_string()),
+        None => ("anthropic".to_string(), reference.to_string()),
+    }
+}
+
+/// Escapes a key for use as one JSON-pointer segment (RFC 6901).
+fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 pub fn status(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
     params.closed(&[])?;
     let snapshot = shared.snapshot.load();
@@ -86,9 +149,57 @@ pub fn status(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape>
         "sessions": {
             "paths": paths,
             "count": 0,
-            "defaults": {"model": config.primary_model(), "contextTokens": Value::Null},
+            "defaults": session_defaults(&snapshot.loaded.resolved, config.primary_model()),
             "recent": [],
             "byAgent": by_agent,
         },
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_defaults_follow_the_configured_model() {
+        // Nothing configured: OpenClaw's default model and 200k.
+        assert_eq!(
+            session_defaults(&json!({}), None),
+            json!({"model": "claude-opus-4-5", "contextTokens": 200000})
+        );
+        // The captured config: a custom provider whose catalog entry names the window.
+        let resolved = json!({"models": {"providers": {"fake": {"models": [
+            {"id": "other", "contextWindow": 1},
+            {"id": "fake-1", "contextWindow": 128000},
+        ]}}}});
+        assert_eq!(
+            session_defaults(&resolved, Some("fake/fake-1")),
+            json!({"model": "fake-1", "contextTokens": 128000})
+        );
+        // An explicit contextTokens wins; the model id keeps everything after the first '/'.
+        let resolved = json!({"agents": {"defaults": {"contextTokens": 32000}}});
+        assert_eq!(
+            session_defaults(
+                &resolved,
+                Some("openrouter/meta-llama/llama-3.3-70b-instruct:free")
+            ),
+            json!({"model": "meta-llama/llama-3.3-70b-instruct:free", "contextTokens": 32000})
+        );
+    }
+
+    #[test]
+    fn bare_model_names_resolve_through_aliases() {
+        let resolved = json!({"agents": {"defaults": {"models": {
+            "openai/gpt-5.2": {"alias": "GPT"},
+        }}}});
+        assert_eq!(
+            split_model_ref(&resolved, "gpt"),
+            ("openai".to_string(), "gpt-5.2".to_string())
+        );
+        assert_eq!(
+            split_model_ref(&resolved, "claude-sonnet-4-5"),
+            ("anthropic".to_string(), "claude-sonnet-4-5".to_string())
+        );
+        assert_eq!(pointer_escape("a/b~c"), "a~1b~0c");
+    }
 }
