@@ -1,0 +1,171 @@
+//! Server events through the real gateway: a `health` event after each connect, `presence` when a
+//! tracked (non-CLI) client comes and goes, per-connection `seq` counting from 1 without gaps,
+//! `stateVersion` on presence/health, and the advertised tick interval.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod ws_support;
+
+use openclaw_testkit::HandshakeOptions;
+use serde_json::{Value, json};
+use ws_support::{QUIET, Session, TOKEN, WAIT, connect_ok, start_gateway, v3_cli, v3_violations};
+
+/// The `seq` of every event frame this session received, in order.
+fn event_seqs(session: &Session) -> Vec<u64> {
+    session
+        .received
+        .iter()
+        .filter(|f| f["type"] == "event" && f["event"] != "connect.challenge")
+        .map(|f| {
+            f["seq"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("event without seq: {f}"))
+        })
+        .collect()
+}
+
+fn assert_contiguous_from_one(seqs: &[u64]) {
+    let expected: Vec<u64> = (1..=seqs.len() as u64).collect();
+    assert_eq!(seqs, expected, "per-connection seq must count 1, 2, 3, …");
+}
+
+/// Frames (unread ones first) up to and including the next `name` event.
+async fn events_until(session: &mut Session, name: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let frame = session.next_json(WAIT).await.unwrap();
+        let done = frame["type"] == "event" && frame["event"] == name;
+        seen.push(frame);
+        if done {
+            return seen;
+        }
+    }
+}
+
+fn webchat_options(instance: &str) -> HandshakeOptions<'static> {
+    HandshakeOptions {
+        client_id: "webchat".into(),
+        client_mode: "webchat".into(),
+        platform: "Linux x86_64".into(),
+        instance_id: Some(instance.into()),
+        token: Some(TOKEN.into()),
+        ..HandshakeOptions::default()
+    }
+}
+
+fn presence_modes(payload: &Value) -> Vec<String> {
+    payload["presence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["mode"].as_str().unwrap_or("?").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn health_follows_connect_and_seq_starts_at_one() {
+    let gateway = start_gateway(json!({})).await.unwrap();
+    let (mut session, hello) = connect_ok(&gateway.url(), &v3_cli()).await.unwrap();
+    assert_eq!(hello["policy"]["tickIntervalMs"], 30000);
+
+    // The connect itself triggers a health broadcast, which is this connection's first event.
+    let health = session.next_event("health", WAIT).await.unwrap();
+    assert_eq!(health["seq"], 1, "{health}");
+    let state_version = &health["stateVersion"];
+    assert!(
+        state_version["presence"].is_u64() && state_version["health"].is_u64(),
+        "{health}"
+    );
+    let method = session.request("health", json!({})).await.unwrap().unwrap();
+    let mut event_keys: Vec<&String> = health["payload"].as_object().unwrap().keys().collect();
+    let mut method_keys: Vec<&String> = method.as_object().unwrap().keys().collect();
+    event_keys.sort();
+    method_keys.sort();
+    assert_eq!(
+        event_keys, method_keys,
+        "health event payload = health result"
+    );
+
+    // Another client's connect is broadcast to us as the next seq.
+    let (other, _) = connect_ok(&gateway.url(), &v3_cli()).await.unwrap();
+    let next = session.next_event("health", WAIT).await.unwrap();
+    assert_eq!(next["seq"], 2, "{next}");
+    other.close().await;
+
+    // Tick: the interval is 30 s and there is no test-only way to shorten it, so only the
+    // advertised policy is checked here (waiting 30 s per run is not worth it).
+    assert_contiguous_from_one(&event_seqs(&session));
+    let violations: Vec<String> = session.received.iter().flat_map(v3_violations).collect();
+    assert!(violations.is_empty(), "{violations:#?}");
+    session.close().await;
+}
+
+#[tokio::test]
+async fn presence_tracks_ui_clients_but_not_cli_clients() {
+    let gateway = start_gateway(json!({})).await.unwrap();
+    let (mut observer, hello) = connect_ok(&gateway.url(), &v3_cli()).await.unwrap();
+    let initial_presence = hello["snapshot"]["stateVersion"]["presence"]
+        .as_u64()
+        .unwrap();
+    observer.next_event("health", WAIT).await.unwrap();
+
+    // A CLI client: its connect is broadcast as health only, never as presence.
+    let (cli, _) = connect_ok(&gateway.url(), &v3_cli()).await.unwrap();
+    let before_health = events_until(&mut observer, "health").await;
+    assert!(
+        before_health.iter().all(|f| f["event"] != "presence"),
+        "a CLI connect produced presence: {before_health:?}"
+    );
+    let listed = observer
+        .request("system-presence", json!({}))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "CLI tracked: {listed}");
+    cli.close().await;
+
+    // A webchat client is tracked: presence event with its row, then health.
+    let (webchat, _) = connect_ok(&gateway.url(), &webchat_options("inst-e2e-1"))
+        .await
+        .unwrap();
+    let joined = observer.next_event("presence", WAIT).await.unwrap();
+    assert_eq!(presence_modes(&joined["payload"]), ["gateway", "webchat"]);
+    let row = joined["payload"]["presence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["mode"] == "webchat")
+        .unwrap()
+        .clone();
+    assert_eq!(row["instanceId"], "inst-e2e-1");
+    assert_eq!(row["platform"], "Linux x86_64");
+    assert!(row["ts"].is_u64());
+    let joined_version = joined["stateVersion"]["presence"].as_u64().unwrap();
+    assert!(joined_version > initial_presence, "{joined}");
+    let listed = observer
+        .request("system-presence", json!({}))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["instanceId"] == "inst-e2e-1"),
+        "{listed}"
+    );
+
+    // It leaves: presence event without its row, and a higher presence version.
+    webchat.close().await;
+    let left = observer.next_event("presence", WAIT).await.unwrap();
+    assert_eq!(presence_modes(&left["payload"]), ["gateway"]);
+    assert!(left["stateVersion"]["presence"].as_u64().unwrap() > joined_version);
+
+    // Nothing unexpected trails, and every event so far counted 1, 2, 3, … on this socket.
+    let _ = observer.read(QUIET).await;
+    assert_contiguous_from_one(&event_seqs(&observer));
+    let violations: Vec<String> = observer.received.iter().flat_map(v3_violations).collect();
+    assert!(violations.is_empty(), "{violations:#?}");
+    observer.close().await;
+}
