@@ -130,41 +130,50 @@ pub fn adopt_before_restart(shared: &Shared, written: cfg::LoadedConfig) {
 }
 
 /// Watches the config file (and its includes) until `stop` is cancelled.
+///
+/// The watches are registered before this returns, so an edit made once the serve loop has
+/// said "gateway ready" is never missed; the task then catches up once on edits made between
+/// the last load and the registration (e.g. during an in-process restart).
 pub fn spawn_watcher(shared: Arc<Shared>, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let snapshot = shared.snapshot.load_full();
-        let config_path = snapshot.loaded.path.clone();
-        let mut watched: Vec<PathBuf> = vec![config_path.clone()];
-        watched.extend(snapshot.loaded.included_paths.iter().cloned());
-        let (tx, mut rx) = mpsc::channel::<()>(16);
-        let watched_for_cb = watched.clone();
-        let handler = move |res: notify::Result<notify::Event>| {
-            if let Ok(event) = res
-                && changes_content(&event.kind)
-                && event.paths.iter().any(|p| is_watched(p, &watched_for_cb))
-            {
-                // A full queue already holds a pending wake-up: dropping is fine.
-                let _ = tx.try_send(());
-            }
-        };
-        let mut watcher = match notify::recommended_watcher(handler) {
-            Ok(w) => w,
-            Err(err) => {
-                tracing::warn!(target: "gateway/reload", "config watcher unavailable ({err}); hot reload disabled");
-                return;
-            }
-        };
-        let mut dirs: Vec<PathBuf> = watched
-            .iter()
-            .filter_map(|p| p.parent().map(Path::to_path_buf))
-            .collect();
-        dirs.sort();
-        dirs.dedup();
-        for dir in &dirs {
-            if let Err(err) = watcher.watch(dir, RecursiveMode::NonRecursive) {
-                tracing::warn!(target: "gateway/reload", "cannot watch {}: {err}", dir.display());
-            }
+    let snapshot = shared.snapshot.load_full();
+    let config_path = snapshot.loaded.path.clone();
+    let mut watched: Vec<PathBuf> = vec![config_path.clone()];
+    watched.extend(snapshot.loaded.included_paths.iter().cloned());
+    let (tx, mut rx) = mpsc::channel::<()>(16);
+    let catch_up = tx.clone();
+    let watched_for_cb = watched.clone();
+    let handler = move |res: notify::Result<notify::Event>| {
+        if let Ok(event) = res
+            && changes_content(&event.kind)
+            && event.paths.iter().any(|p| is_watched(p, &watched_for_cb))
+        {
+            // A full queue already holds a pending wake-up: dropping is fine.
+            let _ = tx.try_send(());
         }
+    };
+    let mut watcher = match notify::recommended_watcher(handler) {
+        Ok(w) => w,
+        Err(err) => {
+            tracing::warn!(target: "gateway/reload", "config watcher unavailable ({err}); hot reload disabled");
+            return tokio::spawn(async {});
+        }
+    };
+    let mut dirs: Vec<PathBuf> = watched
+        .iter()
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in &dirs {
+        if let Err(err) = watcher.watch(dir, RecursiveMode::NonRecursive) {
+            tracing::warn!(target: "gateway/reload", "cannot watch {}: {err}", dir.display());
+        }
+    }
+    let _ = catch_up.try_send(());
+    drop(catch_up);
+    tokio::spawn(async move {
+        // Owned by the task: dropping it ends the watch.
+        let _watcher = watcher;
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return,

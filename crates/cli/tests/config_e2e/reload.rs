@@ -207,6 +207,7 @@ async fn port_change_restarts_in_process_on_the_new_port() {
         (first_port, gateway.pid())
     );
     wait_port_healthy(first_port).await;
+    gateway.wait_for_line_since(0, "gateway ready").await;
     let mut client = connect(&format!("ws://127.0.0.1:{first_port}"), ENV_TOKEN).await;
 
     let second_port = another_free_port(first_port);

@@ -60,7 +60,7 @@ pub fn with_log_file(mut config: Value, state_dir: &Path) -> Value {
 }
 
 /// Starts `openclaw gateway` on a free loopback port in a fresh state dir holding `config`
-/// (plus a `logging.file` inside that dir) and waits until `/health` answers.
+/// (plus a `logging.file` inside that dir) and waits until it is ready.
 pub async fn start_gateway(config: Value, env: &[(&str, &str)]) -> GatewayProcess {
     let state = temp_dir("openclaw-config-e2e-");
     let config = with_log_file(config, state.path());
@@ -74,6 +74,11 @@ pub async fn start_gateway(config: Value, env: &[(&str, &str)]) -> GatewayProces
     }
     let mut gateway = GatewayProcess::spawn(spawn).await.expect("spawn gateway");
     gateway.wait_healthy(WAIT).await.expect("gateway healthy");
+    // Logged once the config watcher is in place: edits from here on are seen.
+    gateway
+        .wait_for_line("gateway ready", WAIT)
+        .await
+        .expect("gateway ready");
     gateway
 }
 
