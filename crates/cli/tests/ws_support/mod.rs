@@ -70,6 +70,11 @@ pub fn merge_json(base: &mut Value, patch: &Value) {
 /// Starts a token-auth loopback gateway whose config is the base config merged with `extra`,
 /// logging to `<state>/gateway.log`, and waits until `/health` answers.
 pub async fn start_gateway(extra: Value) -> anyhow::Result<Gateway> {
+    start_gateway_with_args(extra, &[]).await
+}
+
+/// [`start_gateway`] with extra `openclaw gateway` arguments (e.g. `--verbose`).
+pub async fn start_gateway_with_args(extra: Value, args: &[&str]) -> anyhow::Result<Gateway> {
     let state = tempfile::Builder::new()
         .prefix("openclaw-e2e-state-")
         .tempdir()
@@ -86,6 +91,7 @@ pub async fn start_gateway(extra: Value) -> anyhow::Result<Gateway> {
     merge_json(&mut config, &extra);
     let spawn = GatewaySpawn::new(bin())
         .args(["gateway"])
+        .args(args.iter().copied())
         .state_dir(StateDir::Temp(state))
         .config_json(config);
     let mut process = GatewayProcess::spawn(spawn).await?;
@@ -122,6 +128,28 @@ impl Session {
         let (socket, _) = tokio_tungstenite::connect_async(url)
             .await
             .with_context(|| format!("WebSocket connect to {url}"))?;
+        Ok(Session {
+            socket,
+            received: Vec::new(),
+            unread: VecDeque::new(),
+            next_id: 0,
+        })
+    }
+
+    /// Like [`Session::open`], but the TCP connection leaves from `local_ip` (any 127.x.y.z
+    /// address works on Linux loopback), so the gateway sees a different client address.
+    pub async fn open_from(url: &str, local_ip: std::net::IpAddr) -> anyhow::Result<Session> {
+        let authority = url
+            .strip_prefix("ws://")
+            .context("open_from needs a ws:// URL")?;
+        let server: std::net::SocketAddr = authority.trim_end_matches('/').parse()?;
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket
+            .bind((local_ip, 0).into())
+            .with_context(|| format!("binding the client side to {local_ip}"))?;
+        let stream = socket.connect(server).await?;
+        let (socket, _) =
+            tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await?;
         Ok(Session {
             socket,
             received: Vec::new(),
@@ -294,7 +322,14 @@ pub async fn handshake(
     url: &str,
     options: &HandshakeOptions<'_>,
 ) -> anyhow::Result<(Session, Value, Value)> {
-    let mut session = Session::open(url).await?;
+    handshake_on(Session::open(url).await?, options).await
+}
+
+/// [`handshake`] on an already opened session.
+pub async fn handshake_on(
+    mut session: Session,
+    options: &HandshakeOptions<'_>,
+) -> anyhow::Result<(Session, Value, Value)> {
     let challenge = session.challenge().await?;
     let nonce = challenge["nonce"].as_str().map(str::to_owned);
     let connect = json!({
