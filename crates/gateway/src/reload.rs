@@ -109,10 +109,15 @@ pub fn apply_loaded(shared: &Arc<Shared>, new: cfg::LoadedConfig, source: &str) 
     }
     swap(new);
     shared.metrics.reload("applied");
-    if plan.hot_paths.is_empty() {
-        tracing::info!(target: "gateway/reload", "config change applied (dynamic reads: {listed})");
-    } else {
+    // Name only what took effect: in hot mode the restart-class paths were just ignored.
+    if !plan.hot_paths.is_empty() {
         tracing::info!(target: "gateway/reload", "config hot reload applied ({})", plan.hot_paths.join(", "));
+    } else if !plan.none_paths.is_empty() {
+        tracing::info!(
+            target: "gateway/reload",
+            "config change applied (dynamic reads: {})",
+            plan.none_paths.join(", ")
+        );
     }
     ReloadOutcome::Applied
 }

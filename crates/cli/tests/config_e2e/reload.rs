@@ -1,7 +1,7 @@
 //! Hot reload of a running gateway (behavior spec §2.4): dynamic changes seen by the next
 //! request on the same connection, invalid edits skipped, restart-class changes applied by an
-//! in-process restart of the same PID, `gateway.reload.mode: "off"`, and `openclaw config set`
-//! picked up by the watcher.
+//! in-process restart of the same PID, the `off`/`hot`/`restart` reload modes, and
+//! `openclaw config set` picked up by the watcher.
 
 use std::time::Duration;
 
@@ -287,6 +287,80 @@ async fn reload_mode_off_ignores_changes() {
             .iter()
             .any(|line| line.contains("applied") || line.contains("listening on")),
         "mode off still applied something: {after:#?}"
+    );
+}
+
+#[tokio::test]
+async fn hot_mode_applies_dynamic_changes_and_ignores_restart_ones() {
+    let mut config = seed_with_agent_name("Original");
+    config["gateway"]["reload"] = json!({"mode": "hot"});
+    let gateway = start_gateway(config, &[]).await;
+    let mut client = connect(&gateway.url(), ENV_TOKEN).await;
+
+    let since = gateway.line_count();
+    let config_path = gateway.config_path();
+    write_config_file(
+        &config_path,
+        &edited_file(&config_path, |config| {
+            config["agents"]["list"][0]["name"] = json!("Hot");
+            config["gateway"]["auth"] = json!({"token": "needs-a-restart-token"});
+        }),
+    );
+    gateway
+        .wait_for_line_since(
+            since,
+            "config reload requires gateway restart; hot mode ignoring (gateway.auth)",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let (_, applied) = gateway
+        .wait_for_line_since(since, "config change applied (dynamic reads:", WAIT)
+        .await
+        .unwrap();
+    assert!(
+        !applied.contains("gateway.auth"),
+        "claims to apply {applied}"
+    );
+    assert_eq!(agent_names(&mut client).await, main_agent_named("Hot"));
+    // Still the old token, still the first listener.
+    let mut second = connect(&gateway.url(), ENV_TOKEN).await;
+    assert_eq!(agent_names(&mut second).await, main_agent_named("Hot"));
+    let after = &gateway.output()[since..];
+    assert!(
+        !after.iter().any(|line| line.contains("listening on")),
+        "hot mode restarted: {after:#?}"
+    );
+}
+
+#[tokio::test]
+async fn restart_mode_restarts_even_for_dynamic_changes() {
+    let mut config = seed_config();
+    config["gateway"]["reload"] = json!({"mode": "restart"});
+    let gateway = start_gateway(config, &[]).await;
+    let mut client = connect(&gateway.url(), ENV_TOKEN).await;
+
+    let since = gateway.line_count();
+    let config_path = gateway.config_path();
+    write_config_file(
+        &config_path,
+        &edited_file(&config_path, |config| {
+            config["agents"]["list"][0]["name"] = json!("After Restart");
+        }),
+    );
+    expect_restart_notice(&mut client).await;
+    let (_, listening) = gateway
+        .wait_for_line_since(since, "listening on ws://127.0.0.1:", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(
+        parse_listening_line(&listening),
+        (gateway.port(), gateway.pid().unwrap())
+    );
+    let mut again = connect(&gateway.url(), ENV_TOKEN).await;
+    assert_eq!(
+        agent_names(&mut again).await,
+        main_agent_named("After Restart")
     );
 }
 
