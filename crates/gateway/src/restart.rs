@@ -36,7 +36,9 @@ pub fn write_sentinel(
         "status": "ok",
         "ts": now_ms(),
         "message": note,
-        "doctorHint": "Run \"openclaw doctor\" if the gateway does not come back.",
+        // OpenClaw points at `openclaw doctor`, which this build does not have; `config
+        // validate` is the command that says what is wrong with the file.
+        "doctorHint": "Run: openclaw config validate",
         "stats": {"mode": method, "root": config_path.display().to_string()},
     });
     let body = json!({"version": 1, "payload": payload});

@@ -384,6 +384,14 @@ async fn config_patch_merges_answers_restart_and_sentinel_then_restarts() {
     assert_eq!(payload["status"], json!("ok"));
     assert_eq!(payload["message"], json!("patch test"));
     assert_eq!(payload["stats"]["mode"], json!("config.patch"));
+    assert_eq!(
+        payload["stats"]["root"],
+        json!(gateway.config_path().display().to_string())
+    );
+    assert_eq!(
+        payload["doctorHint"],
+        json!("Run: openclaw config validate")
+    );
     assert!(payload["ts"].is_u64(), "{payload}");
 
     let on_disk = read_config_file(&gateway.config_path());
