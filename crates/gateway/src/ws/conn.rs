@@ -277,6 +277,11 @@ async fn run_session(
         shared.broadcast("presence", json!({"presence": shared.presence.list()}));
     }
     let health = methods::health::health_payload(shared, &shared.snapshot.load());
+    // Each broadcast is a new health snapshot: bump its version like OpenClaw does, so
+    // `stateVersion.health` tells clients which snapshot is newer.
+    shared
+        .health_version
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     shared.broadcast("health", health);
 
     let tick_every = Duration::from_millis(proto::TICK_INTERVAL_MS);
