@@ -86,10 +86,18 @@ async fn health_follows_connect_and_seq_starts_at_one() {
         "health event payload = health result"
     );
 
-    // Another client's connect is broadcast to us as the next seq.
-    let (other, _) = connect_ok(&gateway.url(), &v3_cli()).await.unwrap();
+    // Another client's connect is broadcast to us as the next seq, as a newer health snapshot;
+    // that client's hello-ok already knows the version before its own broadcast.
+    let (other, other_hello) = connect_ok(&gateway.url(), &v3_cli()).await.unwrap();
     let next = session.next_event("health", WAIT).await.unwrap();
     assert_eq!(next["seq"], 2, "{next}");
+    let first_version = state_version["health"].as_u64().unwrap();
+    let next_version = next["stateVersion"]["health"].as_u64().unwrap();
+    assert!(next_version > first_version, "{health}\n{next}");
+    let hello_version = other_hello["snapshot"]["stateVersion"]["health"]
+        .as_u64()
+        .unwrap();
+    assert!(hello_version >= first_version && hello_version < next_version);
     other.close().await;
 
     // Tick: the interval is 30 s and there is no test-only way to shorten it, so only the
@@ -156,11 +164,51 @@ async fn presence_tracks_ui_clients_but_not_cli_clients() {
         "{listed}"
     );
 
+    // Clients connecting now find the row in their hello-ok snapshot, shaped for their version.
+    let (late_v3, hello_v3) = connect_ok(&gateway.url(), &v3_cli()).await.unwrap();
+    let rows = hello_v3["snapshot"]["presence"].as_array().unwrap();
+    assert!(
+        rows.iter().any(|p| p["instanceId"] == "inst-e2e-1"),
+        "{hello_v3}"
+    );
+    let violations: Vec<String> = late_v3.received.iter().flat_map(v3_violations).collect();
+    assert!(violations.is_empty(), "{violations:#?}");
+    late_v3.close().await;
+    let (late_v4, hello_v4) = connect_ok(&gateway.url(), &ws_support::v4_cli(&["operator.read"]))
+        .await
+        .unwrap();
+    let rows = hello_v4["snapshot"]["presence"].as_array().unwrap();
+    assert!(
+        rows.iter().any(|p| p["instanceId"] == "inst-e2e-1"),
+        "{hello_v4}"
+    );
+    late_v4.close().await;
+
     // It leaves: presence event without its row, and a higher presence version.
     webchat.close().await;
     let left = observer.next_event("presence", WAIT).await.unwrap();
     assert_eq!(presence_modes(&left["payload"]), ["gateway"]);
     assert!(left["stateVersion"]["presence"].as_u64().unwrap() > joined_version);
+
+    // A webchat client with a signed device shows its device id.
+    let key = openclaw_testkit::DeviceKey::from_seed([9; 32]);
+    let with_device = HandshakeOptions {
+        device: Some(&key),
+        ..webchat_options("inst-e2e-2")
+    };
+    let (device_client, _) = connect_ok(&gateway.url(), &with_device).await.unwrap();
+    let joined = observer.next_event("presence", WAIT).await.unwrap();
+    let row = joined["payload"]["presence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["mode"] == "webchat")
+        .unwrap()
+        .clone();
+    assert_eq!(row["deviceId"], key.device_id(), "{row}");
+    device_client.close().await;
+    let left = observer.next_event("presence", WAIT).await.unwrap();
+    assert_eq!(presence_modes(&left["payload"]), ["gateway"]);
 
     // Nothing unexpected trails, and every event so far counted 1, 2, 3, … on this socket.
     let _ = observer.read(QUIET).await;

@@ -24,6 +24,8 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+// Not every test crate checks v3 frames.
+#[allow(unused_imports)]
 pub use schema::v3_violations;
 
 /// The shared gateway token every test gateway is started with.
