@@ -6,7 +6,7 @@
 
 mod ws_support;
 
-use openclaw_testkit::HandshakeOptions;
+use openclaw_testkit::{HandshakeOptions, Signal};
 use serde_json::{Value, json};
 use ws_support::{QUIET, Session, TOKEN, WAIT, connect_ok, start_gateway, v3_cli, v3_violations};
 
@@ -216,4 +216,32 @@ async fn presence_tracks_ui_clients_but_not_cli_clients() {
     let violations: Vec<String> = observer.received.iter().flat_map(v3_violations).collect();
     assert!(violations.is_empty(), "{violations:#?}");
     observer.close().await;
+}
+
+#[tokio::test]
+async fn sigterm_sends_shutdown_then_closes_with_service_restart() {
+    let mut gateway = start_gateway(json!({})).await.unwrap();
+    let (mut v3, _) = connect_ok(&gateway.url(), &v3_cli()).await.unwrap();
+    let (mut v4, _) = connect_ok(&gateway.url(), &ws_support::v4_cli(&["operator.read"]))
+        .await
+        .unwrap();
+    gateway.process.signal(Signal::Term).unwrap();
+    for session in [&mut v3, &mut v4] {
+        let shutdown = session.next_event("shutdown", WAIT).await.unwrap();
+        assert_eq!(
+            shutdown["payload"]["reason"], "gateway stopping",
+            "{shutdown}"
+        );
+        let (code, reason) = session.expect_close(WAIT).await.unwrap();
+        assert_eq!((code, reason.as_str()), (1012, "service restart"));
+        assert_contiguous_from_one(&event_seqs(session));
+    }
+    let violations: Vec<String> = v3.received.iter().flat_map(v3_violations).collect();
+    assert!(violations.is_empty(), "{violations:#?}");
+    let status = gateway
+        .process
+        .wait_exit(std::time::Duration::from_secs(15))
+        .await
+        .expect("gateway still running 15 s after SIGTERM");
+    assert!(status.success(), "{status}");
 }
