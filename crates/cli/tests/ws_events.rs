@@ -190,6 +190,20 @@ async fn presence_tracks_ui_clients_but_not_cli_clients() {
     assert_eq!(presence_modes(&left["payload"]), ["gateway"]);
     assert!(left["stateVersion"]["presence"].as_u64().unwrap() > joined_version);
 
+    // Native apps (`ui` mode) are tracked too.
+    let app = HandshakeOptions {
+        client_id: "openclaw-macos".into(),
+        client_mode: "ui".into(),
+        platform: "macos 15.1".into(),
+        ..webchat_options("inst-e2e-app")
+    };
+    let (app_client, _) = connect_ok(&gateway.url(), &app).await.unwrap();
+    let joined = observer.next_event("presence", WAIT).await.unwrap();
+    assert_eq!(presence_modes(&joined["payload"]), ["gateway", "ui"]);
+    app_client.close().await;
+    let left = observer.next_event("presence", WAIT).await.unwrap();
+    assert_eq!(presence_modes(&left["payload"]), ["gateway"]);
+
     // A webchat client with a signed device shows its device id.
     let key = openclaw_testkit::DeviceKey::from_seed([9; 32]);
     let with_device = HandshakeOptions {
