@@ -12,7 +12,10 @@ mod ws_support;
 
 use openclaw_testkit::{DeviceAuthFields, DeviceKey, SignatureVersion};
 use serde_json::{Value, json};
-use ws_support::{Incoming, Session, TOKEN, WAIT, split_response, start_gateway, v3_violations};
+use ws_support::{
+    Incoming, Session, TOKEN, WAIT, handshake_on, split_response, start_gateway, v3_cli,
+    v3_violations,
+};
 
 const CASES: &str = include_str!("fixtures/protocol/handshake_replays.json");
 
@@ -222,4 +225,48 @@ async fn every_captured_handshake_path_gets_the_captured_answer() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The legacy nonce-less v1 signature (capture v129-hs-09) is only good from the local machine:
+/// behind an untrusted proxy header the same connect must carry a nonce.
+#[tokio::test]
+async fn v1_signatures_without_nonce_are_accepted_only_from_local_clients() {
+    let gateway = start_gateway(json!({})).await.unwrap();
+    let key = DeviceKey::from_seed([43; 32]);
+    let options = openclaw_testkit::HandshakeOptions {
+        device: Some(&key),
+        signature_version: SignatureVersion::V1,
+        ..v3_cli()
+    };
+
+    let local = Session::open(&gateway.url()).await.unwrap();
+    let (local, _, response) = handshake_on(local, &options).await.unwrap();
+    assert_eq!(response["ok"], true, "{response}");
+    local.close().await;
+
+    let remote = Session::open_with_headers(&gateway.url(), &[("X-Forwarded-For", "203.0.113.9")])
+        .await
+        .unwrap();
+    let (mut remote, _, response) = handshake_on(remote, &options).await.unwrap();
+    assert_eq!(
+        response["error"],
+        json!({"code": "INVALID_REQUEST", "message": "device nonce required"}),
+        "{response}"
+    );
+    assert_eq!(
+        remote.read(WAIT).await.unwrap(),
+        Incoming::Close(1008, "device nonce required".into())
+    );
+
+    // With the nonce (v2) the same remote client is fine.
+    let v2 = openclaw_testkit::HandshakeOptions {
+        signature_version: SignatureVersion::V2,
+        ..options.clone()
+    };
+    let remote = Session::open_with_headers(&gateway.url(), &[("X-Forwarded-For", "203.0.113.9")])
+        .await
+        .unwrap();
+    let (remote, _, response) = handshake_on(remote, &v2).await.unwrap();
+    assert_eq!(response["ok"], true, "{response}");
+    remote.close().await;
 }

@@ -138,6 +138,29 @@ impl Session {
         })
     }
 
+    /// Like [`Session::open`], with extra HTTP headers on the upgrade request (e.g. proxy
+    /// headers that make the gateway treat the client as remote).
+    pub async fn open_with_headers(url: &str, headers: &[(&str, &str)]) -> anyhow::Result<Session> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+        let mut request = url.into_client_request()?;
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                HeaderName::from_bytes(name.as_bytes())?,
+                HeaderValue::from_str(value)?,
+            );
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .with_context(|| format!("WebSocket connect to {url}"))?;
+        Ok(Session {
+            socket,
+            received: Vec::new(),
+            unread: VecDeque::new(),
+            next_id: 0,
+        })
+    }
+
     /// Like [`Session::open`], but the TCP connection leaves from `local_ip` (any 127.x.y.z
     /// address works on Linux loopback), so the gateway sees a different client address.
     pub async fn open_from(url: &str, local_ip: std::net::IpAddr) -> anyhow::Result<Session> {
