@@ -9,10 +9,13 @@ mod ws_support;
 
 use std::time::{Duration, Instant};
 
+use openclaw_testkit::HandshakeOptions;
 use serde_json::{Value, json};
 use ws_support::{
     Incoming, Session, WAIT, connect_ok, keys_of, start_gateway, v3_cli, v3_violations, v4_cli,
 };
+
+const OPENCLAW_V3_FEATURES: &str = include_str!("fixtures/protocol/openclaw_v3_features.json");
 
 fn assert_v3_clean(session: &Session) {
     let violations: Vec<String> = session.received.iter().flat_map(v3_violations).collect();
@@ -176,6 +179,50 @@ async fn advertised_methods_are_exactly_the_ones_that_answer() {
             json!({"code": "INVALID_REQUEST", "message": format!("unknown method: {method}")})
         );
     }
+    // Probe every method a real 2026.1.29 gateway knows: whatever answers must be advertised.
+    let openclaw: Value = serde_json::from_str(OPENCLAW_V3_FEATURES).unwrap();
+    let known = openclaw["advertised_methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(openclaw["unadvertised_methods"].as_array().unwrap());
+    for method in known.map(|m| m.as_str().unwrap()) {
+        let answer = session.request(method, json!({})).await.unwrap();
+        // Node-only methods are refused to operators before lookup; they are probed below.
+        let answers = !answer.as_ref().is_err_and(|error| {
+            error["message"] == format!("unknown method: {method}").as_str()
+                || error["message"] == "unauthorized role: operator"
+        });
+        let is_advertised = advertised.iter().any(|m| m == method);
+        assert_eq!(
+            answers, is_advertised,
+            "{method}: answers={answers}, advertised={is_advertised}: {answer:?}"
+        );
+    }
+    let node = HandshakeOptions {
+        client_id: "node-host".into(),
+        client_mode: "node".into(),
+        role: "node".into(),
+        scopes: vec![],
+        ..v3_cli()
+    };
+    let (mut node, _) = connect_ok(&gateway.url(), &node).await.unwrap();
+    for method in ["node.invoke.result", "node.event", "skills.bins"] {
+        let error = node.request(method, json!({})).await.unwrap().unwrap_err();
+        assert_eq!(
+            error["message"],
+            format!("unknown method: {method}"),
+            "node method {method} answers but is not advertised"
+        );
+    }
+    let refused = node
+        .request("health", json!({}))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(refused["message"], "unauthorized role: node");
+    node.close().await;
+
     let events: Vec<&str> = hello["features"]["events"]
         .as_array()
         .unwrap()
