@@ -77,28 +77,45 @@ pub async fn start_gateway(extra: Value) -> anyhow::Result<Gateway> {
 
 /// [`start_gateway`] with extra `openclaw gateway` arguments (e.g. `--verbose`).
 pub async fn start_gateway_with_args(extra: Value, args: &[&str]) -> anyhow::Result<Gateway> {
-    let state = tempfile::Builder::new()
-        .prefix("openclaw-e2e-state-")
-        .tempdir()
-        .context("creating a temp state dir")?;
-    let log_file = state.path().join("gateway.log");
-    let mut config = json!({
-        "gateway": {
-            "mode": "local",
-            "bind": "loopback",
-            "auth": {"mode": "token", "token": TOKEN},
-        },
-        "logging": {"file": log_file.display().to_string()},
-    });
-    merge_json(&mut config, &extra);
-    let spawn = GatewaySpawn::new(bin())
-        .args(["gateway"])
-        .args(args.iter().copied())
-        .state_dir(StateDir::Temp(state))
-        .config_json(config);
-    let mut process = GatewayProcess::spawn(spawn).await?;
-    process.wait_healthy(Duration::from_secs(20)).await?;
-    Ok(Gateway { process, log_file })
+    // The free port is picked, released and then bound by the child, so another process (or
+    // one of our own client sockets) can take it in between. Only that race is retried.
+    const ATTEMPTS: usize = 3;
+    let mut attempt = 1;
+    loop {
+        let state = tempfile::Builder::new()
+            .prefix("openclaw-e2e-state-")
+            .tempdir()
+            .context("creating a temp state dir")?;
+        let log_file = state.path().join("gateway.log");
+        let mut config = json!({
+            "gateway": {
+                "mode": "local",
+                "bind": "loopback",
+                "auth": {"mode": "token", "token": TOKEN},
+            },
+            "logging": {"file": log_file.display().to_string()},
+        });
+        merge_json(&mut config, &extra);
+        let spawn = GatewaySpawn::new(bin())
+            .args(["gateway"])
+            .args(args.iter().copied())
+            .state_dir(StateDir::Temp(state))
+            .config_json(config);
+        let mut process = GatewayProcess::spawn(spawn).await?;
+        match process.wait_healthy(Duration::from_secs(20)).await {
+            Ok(()) => return Ok(Gateway { process, log_file }),
+            Err(err) => {
+                let port_taken = process
+                    .output()
+                    .iter()
+                    .any(|line| line.contains("already listening on"));
+                if !port_taken || attempt == ATTEMPTS {
+                    return Err(err);
+                }
+                attempt += 1;
+            }
+        }
+    }
 }
 
 /// What arrived on a socket.
