@@ -20,6 +20,8 @@ use crate::ws::MAX_PENDING_HANDSHAKES;
 
 /// How long connections get to close after the `shutdown` event.
 const SOCKET_DRAIN: Duration = Duration::from_secs(2);
+/// Interval of the periodic `health` broadcast (OpenClaw: 60 s).
+const HEALTH_REFRESH: Duration = Duration::from_secs(60);
 /// OpenClaw tells clients to expect the restarted gateway this soon.
 const RESTART_EXPECTED_MS: u64 = 1500;
 
@@ -96,6 +98,7 @@ pub async fn serve(shared: Arc<Shared>) -> Result<(), ServeError> {
         }
         servers.close();
         let watcher = crate::reload::spawn_watcher(shared.clone(), stop.clone());
+        let health_refresh = spawn_health_refresh(shared.clone(), stop.clone());
         shared.set_phase(Phase::Started);
         tracing::info!(target: "gateway", "gateway ready");
 
@@ -125,12 +128,30 @@ pub async fn serve(shared: Arc<Shared>) -> Result<(), ServeError> {
         let _ = tokio::time::timeout(SOCKET_DRAIN, sockets.wait()).await;
         let _ = tokio::time::timeout(SOCKET_DRAIN, servers.wait()).await;
         let _ = watcher.await;
+        let _ = health_refresh.await;
         if kind == StopKind::Shutdown {
             return Ok(());
         }
         reload_for_restart(&shared).await;
         shared.set_phase(Phase::Starting);
     }
+}
+
+/// OpenClaw re-broadcasts a fresh `health` snapshot every 60 s; clients use it to stay current.
+fn spawn_health_refresh(
+    shared: Arc<Shared>,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every =
+            tokio::time::interval_at(tokio::time::Instant::now() + HEALTH_REFRESH, HEALTH_REFRESH);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = every.tick() => shared.broadcast_health(),
+            }
+        }
+    })
 }
 
 /// Re-reads config and re-resolves bind/auth; keeps the old settings if the new ones are

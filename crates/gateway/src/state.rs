@@ -53,7 +53,8 @@ static EMPTY_CONFIG: std::sync::LazyLock<openclaw_config::Config> =
 pub struct BusEvent {
     pub event: &'static str,
     pub payload: serde_json::Value,
-    pub with_state_version: bool,
+    /// `(presence, health)` versions at the moment of the broadcast, for `presence`/`health`.
+    pub state_version: Option<(u64, u64)>,
 }
 
 /// Why the serve loop stops.
@@ -145,12 +146,20 @@ impl Shared {
 
     /// Publishes an event to every connection (no receivers is fine).
     pub fn broadcast(&self, event: &'static str, payload: serde_json::Value) {
-        let with_state_version = matches!(event, "presence" | "health");
+        let state_version = matches!(event, "presence" | "health").then(|| self.state_version());
         let _ = self.bus.send(Arc::new(BusEvent {
             event,
             payload,
-            with_state_version,
+            state_version,
         }));
+    }
+
+    /// Broadcasts a fresh `health` snapshot under a new health version (after each connect and
+    /// on the periodic refresh), so `stateVersion.health` tells clients which one is newer.
+    pub fn broadcast_health(&self) {
+        let payload = crate::methods::health::health_payload(self, &self.snapshot.load());
+        self.health_version.fetch_add(1, Ordering::Relaxed);
+        self.broadcast("health", payload);
     }
 
     /// Notes the bound port in the lock file for local CLI discovery (best effort).

@@ -176,6 +176,12 @@ async fn handshake(
     let now = Instant::now();
     if let Some(retry_after) = shared.limiter.check(&policy, client.ip, now) {
         shared.metrics.handshake("rate_limited");
+        tracing::warn!(
+            target: "gateway/ws",
+            "connect refused conn={conn_id} remote={}: locked out for another {}s after repeated auth failures",
+            client.ip,
+            retry_after.as_secs()
+        );
         let id = proto::request_id_hint(&text);
         let retry_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX);
         let err = proto::ErrorShape::new(
@@ -276,13 +282,7 @@ async fn run_session(
     {
         shared.broadcast("presence", json!({"presence": shared.presence.list()}));
     }
-    let health = methods::health::health_payload(shared, &shared.snapshot.load());
-    // Each broadcast is a new health snapshot: bump its version like OpenClaw does, so
-    // `stateVersion.health` tells clients which snapshot is newer.
-    shared
-        .health_version
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    shared.broadcast("health", health);
+    shared.broadcast_health();
 
     let tick_every = Duration::from_millis(proto::TICK_INTERVAL_MS);
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + tick_every, tick_every);
@@ -292,7 +292,7 @@ async fn run_session(
             _ = stop.cancelled() => {
                 // Forward what is already on the bus (the `shutdown` event) before closing.
                 while let Ok(event) = events.try_recv() {
-                    forward_event(out, &conn, &mut seq, &event, shared);
+                    forward_event(out, &conn, &mut seq, &event);
                 }
                 // Give the writer a moment to flush the shutdown event.
                 close(out, CLOSE_RESTART, "service restart").await;
@@ -304,7 +304,7 @@ async fn run_session(
                 let _ = out.try_send(Outbound::Text(frame.to_json()));
             }
             event = events.recv() => match event {
-                Ok(event) => forward_event(out, &conn, &mut seq, &event, shared),
+                Ok(event) => forward_event(out, &conn, &mut seq, &event),
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => break,
             },
@@ -352,20 +352,13 @@ async fn respond(out: &mpsc::Sender<Outbound>, frame: proto::ResponseFrame) -> b
     }
 }
 
-fn forward_event(
-    out: &mpsc::Sender<Outbound>,
-    conn: &ConnInfo,
-    seq: &mut u64,
-    event: &BusEvent,
-    shared: &Shared,
-) {
+fn forward_event(out: &mpsc::Sender<Outbound>, conn: &ConnInfo, seq: &mut u64, event: &BusEvent) {
     if !conn.may_receive(event.event) {
         return;
     }
     *seq += 1;
     let mut frame = proto::EventFrame::new(event.event, event.payload.clone()).with_seq(*seq);
-    if event.with_state_version {
-        let (presence, health) = shared.state_version();
+    if let Some((presence, health)) = event.state_version {
         frame = frame.with_state_version(presence, health);
     }
     // dropIfSlow: a full queue loses this event, the client sees the seq gap and refreshes.
