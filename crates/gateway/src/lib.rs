@@ -57,12 +57,14 @@ pub enum RunError {
     InvalidConfig { path: String, issues: String },
     #[error("cannot read config: {0}")]
     ConfigIo(String),
+    /// OpenClaw's `GatewayLockError`: another instance holds the lock, or the port is taken.
+    /// Both get the same hint, because both usually mean a supervised gateway is running.
     #[error(
         "Gateway failed to start: {0}\nIf the gateway is supervised, stop it with: openclaw gateway stop"
     )]
     Lock(String),
     #[error("Gateway failed to start: {0}")]
-    Serve(#[from] server::ServeError),
+    Serve(server::ServeError),
     #[error("cannot create state directory {path}: {source}")]
     StateDir {
         path: String,
@@ -138,7 +140,7 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
         let issues: Vec<String> = loaded
             .issues
             .iter()
-            .map(|d| format!("{}: {d}", loaded.path.display()))
+            .map(|d| describe_issue(&loaded.path, d))
             .collect();
         return Err(RunError::InvalidConfig {
             path: loaded.path.display().to_string(),
@@ -158,6 +160,17 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
     settings::check_mode_guard(&overrides, &config, loaded.exists)?;
     let serve = settings::resolve_serve(&overrides, &env, &config)?;
     log.set_secrets(serve.auth.secrets());
+    tracing::debug!(
+        target: "gateway",
+        "start-up settings: config {} ({}), state dir {}, bind {} -> {}:{}, auth mode {}",
+        paths.config_path.display(),
+        if loaded.exists { "found" } else { "missing" },
+        paths.state_dir.display(),
+        serve.bind.as_str(),
+        serve.host,
+        serve.port,
+        serve.auth.mode.as_str()
+    );
     let lock = if env.openclaw("ALLOW_MULTI_GATEWAY").as_deref() == Some("1") {
         None
     } else {
@@ -178,7 +191,20 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
     let result = server::serve(shared.clone()).await;
     signals.abort();
     shared.release_lock();
-    result.map_err(RunError::from)
+    result.map_err(|err| match err {
+        server::ServeError::Bind(bind) => RunError::Lock(bind.to_string()),
+        other => RunError::Serve(other),
+    })
+}
+
+/// One line per issue, `<path>: <message>` as OpenClaw prints them; an issue that knows its
+/// position already starts with `<file>:<line>:<col>`, so the path is not repeated.
+fn describe_issue(path: &std::path::Path, issue: &cfg::Diagnostic) -> String {
+    if issue.location.is_some() {
+        issue.to_string()
+    } else {
+        format!("{}: {issue}", path.display())
+    }
 }
 
 fn ensure_state_dir(paths: &StatePaths) -> Result<(), RunError> {

@@ -228,7 +228,7 @@ pub fn resolve_serve(
         }
         if gateway.remote.as_ref().is_some_and(|r| r.token.is_some()) {
             hints.push(
-                "Found \"gateway.remote.token\" in config. It is what clients send to a remote gateway; it does not enable auth on this one. Use \"gateway.auth.token\".",
+                "\"gateway.remote.token\" is for remote CLI calls; it does not enable local gateway auth.",
             );
         }
     }
@@ -247,7 +247,7 @@ pub fn resolve_serve(
             )));
         }
         return Err(with_hints(format!(
-            "Gateway auth is set to {}, but no {} is configured.\nSet gateway.auth.{} (or OPENCLAW_GATEWAY_{}) or pass --{}.",
+            "Gateway auth is set to {}, but no {} is configured.\nSet gateway.auth.{} (or OPENCLAW_GATEWAY_{}), or pass --{}.",
             auth.mode.as_str(),
             auth.mode.as_str(),
             auth.mode.as_str(),
