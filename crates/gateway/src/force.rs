@@ -82,8 +82,18 @@ fn owners(inodes: &HashSet<u64>) -> Vec<(i32, String)> {
     found
 }
 
+/// Whether `pid` still runs. A zombie (exited, not yet reaped by its parent) has already
+/// closed its sockets, so it counts as gone; otherwise we would wait out the whole budget for
+/// a parent that is slow to reap.
 fn alive(pid: i32) -> bool {
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name, which may itself contain ") ".
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next())
+            .is_none_or(|state| state != 'Z' && state != 'X'),
+        Err(_) => false,
+    }
 }
 
 /// Stops the listeners on `port`, logging OpenClaw's lines. Returns the PIDs signalled.
@@ -103,7 +113,9 @@ pub async fn free_port(port: u16) -> Vec<i32> {
     }
     let mut escalated = false;
     while started.elapsed() < TOTAL_WAIT {
-        if targets.iter().all(|(pid, _)| !alive(*pid)) {
+        // Done once the port is free, even if a process lingers (it may have closed the
+        // socket and be busy exiting) — the port is what we need.
+        if listening_inodes(port).is_empty() || targets.iter().all(|(pid, _)| !alive(*pid)) {
             break;
         }
         if !escalated && started.elapsed() >= TERM_GRACE {
@@ -125,6 +137,24 @@ pub async fn free_port(port: u16) -> Vec<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zombies_and_missing_processes_are_not_alive() {
+        assert!(alive(i32::try_from(std::process::id()).unwrap()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = i32::try_from(child.id()).unwrap();
+        // Until reaped, the exited child is a zombie.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while alive(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(
+            !alive(pid),
+            "an exited, unreaped child is a zombie, not alive"
+        );
+        child.wait().unwrap();
+        assert!(!alive(pid));
+    }
 
     #[test]
     fn finds_our_own_listener_inode() {
