@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use serde_json::Value;
 
 use crate::path::{PathSeg, format_path};
+use crate::schema::KNOWN_CHANNEL_IDS;
 
 /// What a path change requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,28 +64,6 @@ fn hot(prefix: &str, action: HotAction) -> Rule {
     }
 }
 
-/// Channels a hot reload restarts individually (`channels.whatsapp` is read dynamically instead;
-/// its runtime toggles live under `web`).
-const HOT_CHANNELS: [&str; 17] = [
-    "telegram",
-    "discord",
-    "slack",
-    "signal",
-    "imessage",
-    "msteams",
-    "mattermost",
-    "googlechat",
-    "matrix",
-    "line",
-    "nostr",
-    "zalo",
-    "bluebubbles",
-    "nextcloud-talk",
-    "tlon",
-    "twitch",
-    "feishu",
-];
-
 /// Ordered rules; the first matching prefix wins, unmatched paths restart. `meta` is "none" so
 /// that the stamp every write adds does not restart the gateway.
 fn rules() -> Vec<Rule> {
@@ -101,7 +80,8 @@ fn rules() -> Vec<Rule> {
         hot("web", HotAction::RestartChannel("whatsapp".into())),
         rule("channels.whatsapp", Nothing),
     ];
-    for channel in HOT_CHANNELS {
+    // Every other channel is stopped and started on its own (WhatsApp's rule above wins).
+    for channel in KNOWN_CHANNEL_IDS.iter().filter(|c| **c != "whatsapp") {
         rules.push(hot(
             &format!("channels.{channel}"),
             HotAction::RestartChannel(channel.to_string()),
