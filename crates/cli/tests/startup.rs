@@ -12,10 +12,8 @@
 //! The tests are split by topic into `tests/startup/*.rs`; this file holds the shared helpers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use openclaw_testkit::{
     CliOutput, GatewayProcess, GatewaySpawn, HandshakeOptions, StateDir, WsClient, run_cli,
@@ -88,28 +86,7 @@ pub fn local(gateway: Value) -> Value {
 /// kills whatever listens on its port. Ports below the kernel's ephemeral range are never
 /// handed out by a bind to port 0, and this process remembers which ones it gave out.
 pub fn unique_port() -> u16 {
-    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
-    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
-        .unwrap_or(32768);
-    let floor = ephemeral_low / 2;
-    let span = u64::from(ephemeral_low - floor);
-    let seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::from(d.subsec_nanos()))
-        .unwrap_or_default()
-        ^ u64::from(std::process::id());
-    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(PoisonError::into_inner);
-    (0..span)
-        .map(|i| floor + u16::try_from((seed + i) % span).expect("span fits in u16"))
-        .find(|port| {
-            !handed_out.contains(port) && std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok()
-        })
-        .inspect(|port| {
-            handed_out.insert(*port);
-        })
-        .expect("a free port below the ephemeral range")
+    openclaw_testkit::free_port().expect("a free loopback port")
 }
 
 /// Spawns the gateway; adds `--port <unique_port()>` unless the arguments name a port.

@@ -151,7 +151,18 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
     let log = openclaw_logging::init(logging_options(&config, verbose, env.is_set("NO_COLOR")))
         .map_err(|e| RunError::Logging(e.to_string()))?;
     for warning in &loaded.warnings {
-        tracing::warn!(target: "gateway", "{warning}");
+        // Not "path: message": a path like `gateway.token: …` reads as a secret to the redactor.
+        tracing::warn!(
+            target: "gateway",
+            "config warning at {} ({}): {}",
+            warning
+                .location
+                .as_ref()
+                .map(|l| format!("{}:{}:{}", l.file.display(), l.line, l.column))
+                .unwrap_or_else(|| loaded.path.display().to_string()),
+            warning.path,
+            warning.message
+        );
     }
     if force {
         let port = settings::resolve_port(&overrides, &env, &config)?;

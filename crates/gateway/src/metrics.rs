@@ -39,7 +39,7 @@ impl Metrics {
             self.ws_connections.clone(),
         );
         registry.register(
-            "ws_connections",
+            "ws_connections_accepted",
             "WebSocket connections accepted since start",
             self.ws_connections_total.clone(),
         );

@@ -202,9 +202,36 @@ impl std::fmt::Debug for GatewayProcess {
 }
 
 /// A loopback port that was free a moment ago (bind to port 0, read it, release it).
+///
+/// Ports come from below the kernel's ephemeral range (where the OS never assigns outgoing or
+/// `:0` ports on its own) and are never handed out twice in one test process, so parallel tests
+/// cannot race each other for the same port.
 pub fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding 127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768)
+        .max(2048);
+    let floor = ephemeral_low / 2;
+    let span = u64::from(ephemeral_low - floor);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or_default()
+        ^ u64::from(std::process::id()).wrapping_mul(7919);
+    let mut handed_out = HANDED_OUT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for i in 0..span {
+        let port = floor + u16::try_from((seed + i) % span)?;
+        if !handed_out.contains(&port) && TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            handed_out.insert(port);
+            return Ok(port);
+        }
+    }
+    anyhow::bail!("no free loopback port between {floor} and {ephemeral_low}")
 }
 
 /// Removes the caller's OpenClaw variables and disables colour, so child output is stable.

@@ -163,7 +163,7 @@ async fn metrics_count_connections_frames_auth_failures_and_reloads() {
     );
     let text = response.body_text();
     assert!(text.ends_with("# EOF\n"), "{text}");
-    assert!(sample(&text, "openclaw_gateway_ws_connections_total") >= 2.0);
+    assert!(sample(&text, "openclaw_gateway_ws_connections_accepted_total") >= 2.0);
     assert!(sample(&text, "openclaw_gateway_ws_frames_total{direction=\"in\"}") >= 2.0);
     assert!(sample(&text, "openclaw_gateway_ws_frames_total{direction=\"out\"}") >= 2.0);
     assert!(sample(&text, "openclaw_gateway_auth_failures_total") >= 1.0);
@@ -198,10 +198,6 @@ async fn metrics_need_a_local_caller_or_the_token() {
 }
 
 #[tokio::test]
-#[ignore = "blocked: crates/gateway/src/metrics.rs registers the gauge and the counter both as \
-            `ws_connections`, so the exposition has two HELP/TYPE blocks for one family name, \
-            which Prometheus/OpenMetrics parsers reject; rename the counter (e.g. \
-            `ws_connections_accepted`)"]
 async fn metrics_exposition_has_one_block_per_family() {
     let gw = probe_gateway().await;
     let text = get(&gw, "/metrics", &[]).await.body_text();
