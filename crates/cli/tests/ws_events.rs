@@ -1,6 +1,6 @@
 //! Server events through the real gateway: a `health` event after each connect, `presence` when a
 //! tracked (non-CLI) client comes and goes, per-connection `seq` counting from 1 without gaps,
-//! `stateVersion` on presence/health, and the advertised tick interval.
+//! `stateVersion` on presence/health, and `tick` every 30 s.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -100,8 +100,6 @@ async fn health_follows_connect_and_seq_starts_at_one() {
     assert!(hello_version >= first_version && hello_version < next_version);
     other.close().await;
 
-    // Tick: the interval is 30 s and there is no test-only way to shorten it, so only the
-    // advertised policy is checked here (waiting 30 s per run is not worth it).
     assert_contiguous_from_one(&event_seqs(&session));
     let violations: Vec<String> = session.received.iter().flat_map(v3_violations).collect();
     assert!(violations.is_empty(), "{violations:#?}");
@@ -258,4 +256,26 @@ async fn sigterm_sends_shutdown_then_closes_with_service_restart() {
         .await
         .expect("gateway still running 15 s after SIGTERM");
     assert!(status.success(), "{status}");
+}
+
+/// Ticks are load-bearing (a 2026.1.29 client closes with 4000 "tick timeout" after two missed
+/// intervals), so this waits for a real one: ~30 s, running in parallel with the other tests.
+#[tokio::test]
+async fn tick_arrives_every_thirty_seconds_with_the_next_seq() {
+    let gateway = start_gateway(json!({})).await.unwrap();
+    let (mut session, _hello) = connect_ok(&gateway.url(), &v3_cli()).await.unwrap();
+    let started = std::time::Instant::now();
+    let tick = session
+        .next_event("tick", std::time::Duration::from_secs(45))
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_secs(25),
+        "tick came too early ({waited:?}): {tick}"
+    );
+    assert!(tick["payload"]["ts"].is_u64(), "{tick}");
+    assert!(v3_violations(&tick).is_empty(), "{tick}");
+    assert_contiguous_from_one(&event_seqs(&session));
+    session.close().await;
 }
