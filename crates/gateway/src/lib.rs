@@ -27,6 +27,7 @@ pub mod reload;
 pub mod restart;
 pub mod server;
 pub mod settings;
+pub mod shell_env;
 pub mod signals;
 pub mod state;
 pub mod ws;
@@ -134,8 +135,34 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
         version,
     } = request;
     ensure_state_dir(&paths)?;
-    let loaded =
+    let mut loaded =
         cfg::load(&paths.config_path, &env).map_err(|e| RunError::ConfigIo(e.to_string()))?;
+    let shell_import = match loaded
+        .config
+        .as_deref()
+        .and_then(|c| shell_env::settings(c, &loaded.env))
+    {
+        None => None,
+        Some(timeout) => {
+            let mut with_shell = loaded.env.clone();
+            let outcome = shell_env::import(&mut with_shell, timeout).await;
+            if let Ok(applied) = &outcome
+                && !applied.is_empty()
+            {
+                // Reload so `${VAR}` references can use the imported keys; the config's own
+                // `env` block still wins because imported keys were all missing before.
+                let mut env = env.clone();
+                for key in applied {
+                    if let Some(value) = with_shell.get(key) {
+                        env.set(key.clone(), value.to_string());
+                    }
+                }
+                loaded = cfg::load(&paths.config_path, &env)
+                    .map_err(|e| RunError::ConfigIo(e.to_string()))?;
+            }
+            Some(outcome)
+        }
+    };
     let Some(config) = loaded.config.clone() else {
         let issues: Vec<String> = loaded
             .issues
@@ -150,6 +177,16 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
     let env = loaded.env.clone();
     let log = openclaw_logging::init(logging_options(&config, verbose, env.is_set("NO_COLOR")))
         .map_err(|e| RunError::Logging(e.to_string()))?;
+    match shell_import {
+        Some(Ok(applied)) if applied.is_empty() => {
+            tracing::info!(target: "gateway", "shell env: no missing keys to import");
+        }
+        Some(Ok(applied)) => {
+            tracing::info!(target: "gateway", "shell env: imported {}", applied.join(", "));
+        }
+        Some(Err(err)) => tracing::warn!(target: "gateway", "shell env import skipped: {err}"),
+        None => {}
+    }
     for warning in &loaded.warnings {
         // Not "path: message": a path like `gateway.token: …` reads as a secret to the redactor.
         tracing::warn!(

@@ -189,3 +189,45 @@ async fn state_dir_dotenv_is_read_but_never_overrides_the_process_env() {
     assert!(accepts(&gw, Secret::Token("from-process")).await);
     assert!(!accepts(&gw, Secret::Token("from-dotenv")).await);
 }
+
+#[tokio::test]
+async fn login_shell_import_fills_only_missing_expected_keys() {
+    let state = tempfile::tempdir().unwrap();
+    let shell = state.path().join("login-shell");
+    std::fs::write(
+        &shell,
+        "#!/bin/sh\nprintf 'OPENCLAW_GATEWAY_TOKEN=from-shell\\0PATH=/nowhere\\0'\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&shell, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let shell = shell.display().to_string();
+    let config = with_log_file(local(json!({})), state.path());
+    let spawn = GatewaySpawn::new(BIN)
+        .state_dir(StateDir::Path(state.path().to_path_buf()))
+        .config_json(config)
+        .env("SHELL", &shell)
+        .env("OPENCLAW_LOAD_SHELL_ENV", "1")
+        .args(["gateway"]);
+    let gw = start(spawn).await;
+    assert!(accepts(&gw, Secret::Token("from-shell")).await);
+    gw.wait_for_line("shell env: imported OPENCLAW_GATEWAY_TOKEN", START_TIMEOUT)
+        .await
+        .unwrap();
+    drop(gw);
+
+    // A key the process already has is never replaced by the shell's.
+    let config = with_log_file(local(json!({})), state.path());
+    let spawn = GatewaySpawn::new(BIN)
+        .state_dir(StateDir::Path(state.path().to_path_buf()))
+        .config_json(config)
+        .env("SHELL", &shell)
+        .env("OPENCLAW_LOAD_SHELL_ENV", "1")
+        .env("OPENCLAW_GATEWAY_TOKEN", TOKEN)
+        .args(["gateway"]);
+    let gw = start(spawn).await;
+    assert!(accepts(&gw, Secret::Token(TOKEN)).await);
+    assert!(!accepts(&gw, Secret::Token("from-shell")).await);
+}
