@@ -32,8 +32,6 @@ pub mod signals;
 pub mod state;
 pub mod ws;
 
-use std::sync::Arc;
-
 use openclaw_config::{self as cfg, Env, StatePaths};
 
 pub use settings::{AuthMode, Overrides};
@@ -63,7 +61,8 @@ pub enum RunError {
     #[error(
         "Gateway failed to start: {0}\nIf the gateway is supervised, stop it with: openclaw gateway stop"
     )]
-    Lock(String),
+    /// Lock or port already taken: OpenClaw's wording plus its supervisor hint.
+    StartFailed(String),
     #[error("Gateway failed to start: {0}")]
     Serve(server::ServeError),
     #[error("cannot create state directory {path}: {source}")]
@@ -222,7 +221,10 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
     let lock = if env.openclaw("ALLOW_MULTI_GATEWAY").as_deref() == Some("1") {
         None
     } else {
-        Some(lock::GatewayLock::acquire(&paths.state_dir).map_err(|e| RunError::Lock(e.short()))?)
+        Some(
+            lock::GatewayLock::acquire(&paths.state_dir)
+                .map_err(|e| RunError::StartFailed(e.short()))?,
+        )
     };
     let snapshot = state::Snapshot { loaded, serve };
     let shared = state::Shared::new(
@@ -240,7 +242,7 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
     signals.abort();
     shared.release_lock();
     result.map_err(|err| match err {
-        server::ServeError::Bind(bind) => RunError::Lock(bind.to_string()),
+        server::ServeError::Bind(bind) => RunError::StartFailed(bind.to_string()),
         other => RunError::Serve(other),
     })
 }
@@ -272,6 +274,3 @@ fn ensure_state_dir(paths: &StatePaths) -> Result<(), RunError> {
         source,
     })
 }
-
-/// Keeps `Arc` in the public signature family (used by tests embedding the server).
-pub type SharedState = Arc<state::Shared>;
