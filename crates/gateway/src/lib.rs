@@ -52,7 +52,9 @@ pub struct RunRequest {
 pub enum RunError {
     #[error("{0}")]
     Refused(#[from] settings::StartRefusal),
-    #[error("Invalid config at {path}.\n{issues}\nRun \"openclaw doctor\" to repair, then retry.")]
+    #[error(
+        "Invalid config at {path}.\n{issues}\nFix the file (\"openclaw config validate\" lists every issue), then retry."
+    )]
     InvalidConfig { path: String, issues: String },
     #[error("cannot read config: {0}")]
     ConfigIo(String),

@@ -163,7 +163,7 @@ async fn invalid_config_names_file_line_column_and_suggestion() {
         &[
             &format!("Invalid config at {path}."),
             &format!(r#"{path}:5:5: gateway.prot: unknown key (did you mean "port"?)"#),
-            r#"Run "openclaw doctor" to repair, then retry."#,
+            r#"Fix the file ("openclaw config validate" lists every issue), then retry."#,
         ],
     );
     assert_eq!(message_lines(&out.stderr).len(), 3, "{}", out.stderr);

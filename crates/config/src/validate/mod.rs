@@ -91,7 +91,7 @@ fn unknown_key_message(parent: &[PathSeg], key: &str) -> Option<(String, bool)> 
             .map(|(_, replacement)| {
                 (
                     format!(
-                        "legacy key; it moved to {replacement} (run \"openclaw doctor --fix\" to migrate)"
+                        "legacy key; it moved to {replacement} (move its settings there by hand)"
                     ),
                     false,
                 )
@@ -190,7 +190,7 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                "routing: legacy key; it moved to bindings, session and messages.groupChat (run \"openclaw doctor --fix\" to migrate)",
+                "routing: legacy key; it moved to bindings, session and messages.groupChat (move its settings there by hand)",
                 "gateway.port: expected an integer, got string",
                 "auth.profiles.x.provider: required key missing",
                 "bindings[0].match.channel: required key missing",
