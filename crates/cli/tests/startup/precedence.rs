@@ -231,3 +231,32 @@ async fn login_shell_import_fills_only_missing_expected_keys() {
     assert!(accepts(&gw, Secret::Token(TOKEN)).await);
     assert!(!accepts(&gw, Secret::Token("from-shell")).await);
 }
+
+#[tokio::test]
+async fn dev_flag_creates_a_local_dev_config_with_a_fresh_token() {
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join(".openclaw-dev");
+    // No config is written: `--dev` must create one in the dev profile's state dir.
+    let gw = start(
+        GatewaySpawn::new(BIN)
+            .state_dir(StateDir::Path(state.clone()))
+            .args(["--dev", "gateway"])
+            .env("HOME", home.path().display().to_string())
+            .env("OPENCLAW_STATE_DIR", ""),
+    )
+    .await;
+    let path = state.join("openclaw.json");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(written["gateway"]["mode"], "local", "{written}");
+    assert_eq!(written["gateway"]["port"], 19001, "{written}");
+    let token = written["gateway"]["auth"]["token"].as_str().unwrap();
+    assert!(token.len() >= 32, "{written}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    assert!(accepts(&gw, Secret::Token(token)).await);
+    assert!(!accepts(&gw, Secret::Token(TOKEN)).await);
+}
