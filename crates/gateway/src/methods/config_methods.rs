@@ -12,7 +12,7 @@ use openclaw_protocol::{ErrorCode, ErrorShape};
 use serde_json::{Value, json};
 
 use super::{ConnInfo, Params};
-use crate::state::{Shared, now_ms};
+use crate::state::Shared;
 
 /// Default delay before the in-process restart that `config.patch`/`config.apply` schedule.
 const DEFAULT_RESTART_DELAY_MS: u64 = 2000;
@@ -40,23 +40,7 @@ pub fn get(shared: &Arc<Shared>, _conn: &ConnInfo, params: Params) -> Result<Val
 
 pub fn schema(params: Params) -> Result<Value, ErrorShape> {
     params.closed(&[])?;
-    Ok(json!({
-        "schema": cfg::config_schema(),
-        "uiHints": cfg::ui_hints(),
-        "version": env!("CARGO_PKG_VERSION"),
-        "generatedAt": generated_at(),
-    }))
-}
-
-fn generated_at() -> String {
-    let secs = now_ms() / 1000;
-    time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(0))
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+    Ok(cfg::config_schema_response())
 }
 
 fn issues_json(issues: &[cfg::Diagnostic]) -> Value {
