@@ -1,0 +1,231 @@
+//! The concurrency core: one writer thread fed by a bounded channel, and a small pool of read
+//! connections used from `spawn_blocking`.
+//!
+//! A write is a closure run on the writer's connection. The writer drains up to
+//! [`MAX_BATCH`] queued closures into one transaction (each inside its own savepoint, so one
+//! failing write does not undo its neighbours) and answers every caller only after the batch
+//! committed: an `Ok` reply means the change is in the WAL. Batching is what lets many small
+//! writes (transcript appends) share one fsync.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::StoreError;
+
+/// How many writes may wait for the writer before callers are held back (backpressure).
+pub(crate) const WRITE_QUEUE_CAPACITY: usize = 1024;
+/// The most writes committed together in one transaction.
+const MAX_BATCH: usize = 256;
+/// Idle read connections kept open; more are opened on demand and closed after use.
+const MAX_IDLE_READERS: usize = 4;
+/// How long SQLite waits for a lock held by another connection before reporting "busy".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Delivers a write's outcome once the batch's commit result is known.
+type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// A queued write: runs on the writer connection (or is told why it cannot run), reports whether
+/// it failed, and returns how to deliver its result.
+type WriteJob = Box<dyn FnOnce(Result<&Connection, String>) -> (bool, Finish) + Send>;
+
+/// Opens a connection with the settings every connection of the store uses.
+pub(crate) fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let open_error = |source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+    // WAL: readers never block the writer. synchronous=NORMAL is durable across process crashes
+    // (the WAL is fsynced at checkpoints); only an OS crash/power loss can drop the last commits.
+    let pragmas = if read_only {
+        // The journal mode is a property of the file, set by the writer; a read-only connection
+        // cannot change it.
+        "PRAGMA foreign_keys = ON;"
+    } else {
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+    };
+    conn.execute_batch(pragmas).map_err(open_error)?;
+    Ok(conn)
+}
+
+/// The writer thread and its queue.
+pub(crate) struct Writer {
+    jobs: mpsc::Sender<WriteJob>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub(crate) fn spawn(conn: Connection) -> Result<(Self, JoinHandle<()>), StoreError> {
+        let (jobs, queue) = mpsc::channel(WRITE_QUEUE_CAPACITY);
+        let handle = std::thread::Builder::new()
+            .name("openclaw-store-writer".to_owned())
+            .spawn(move || run_writer(conn, queue))
+            .map_err(|error| StoreError::Commit {
+                message: format!("cannot start the writer thread: {error}"),
+            })?;
+        Ok((Self { jobs }, handle))
+    }
+
+    /// Runs `op` on the writer connection inside a transaction and returns its result once it is
+    /// committed.
+    pub(crate) async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: WriteJob = Box::new(move |conn| {
+            let outcome = match conn {
+                Ok(conn) => op(conn),
+                Err(message) => Err(StoreError::Commit { message }),
+            };
+            let failed = outcome.is_err();
+            let finish: Finish = Box::new(move |commit| {
+                // The caller may have given up waiting (dropped future); nothing to tell then.
+                let _ = reply.send(commit.and(outcome));
+            });
+            (failed, finish)
+        });
+        self.jobs.send(job).await.map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+fn run_writer(conn: Connection, mut queue: mpsc::Receiver<WriteJob>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    // `blocking_recv` returns None once every sender is dropped *and* the queue is empty, so
+    // closing the store flushes everything that was accepted.
+    while let Some(first) = queue.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&conn, &mut batch);
+    }
+    // Fold the WAL back into the main file so a clean shutdown leaves one self-contained file.
+    if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+        tracing::warn!(target: "store", %error, "WAL checkpoint at shutdown failed");
+    }
+}
+
+fn commit_batch(conn: &Connection, batch: &mut Vec<WriteJob>) {
+    if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let message = format!("cannot begin a write transaction: {error}");
+        tracing::error!(target: "store", %message);
+        for job in batch.drain(..) {
+            let (_, finish) = job(Err(message.clone()));
+            finish(Ok(()));
+        }
+        return;
+    }
+    let mut finishes = Vec::with_capacity(batch.len());
+    for job in batch.drain(..) {
+        finishes.push(run_in_savepoint(conn, job));
+    }
+    let commit = conn
+        .execute_batch("COMMIT")
+        .map_err(|error| error.to_string());
+    if commit.is_err() {
+        // A failed COMMIT can leave the transaction open; close it so the next batch starts clean.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for finish in finishes {
+        finish(
+            commit
+                .clone()
+                .map_err(|message| StoreError::Commit { message }),
+        );
+    }
+}
+
+fn run_in_savepoint(conn: &Connection, job: WriteJob) -> Finish {
+    if let Err(error) = conn.execute_batch("SAVEPOINT write_job") {
+        let (_, finish) = job(Err(format!("cannot open a savepoint: {error}")));
+        return finish;
+    }
+    let (failed, finish) = job(Ok(conn));
+    let close = if failed {
+        "ROLLBACK TO write_job; RELEASE write_job"
+    } else {
+        "RELEASE write_job"
+    };
+    if let Err(error) = conn.execute_batch(close) {
+        tracing::error!(target: "store", %error, "cannot close a write savepoint");
+    }
+    finish
+}
+
+/// Read connections, opened lazily and reused.
+#[derive(Clone)]
+pub(crate) struct Readers {
+    path: Arc<PathBuf>,
+    idle: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl Readers {
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Self {
+            path: Arc::new(path),
+            idle: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Runs `op` on a read connection on tokio's blocking pool.
+    pub(crate) async fn read<T, F>(&self, op: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let readers = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.checkout()?;
+            let outcome = op(&conn);
+            readers.give_back(conn);
+            outcome
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+
+    fn checkout(&self) -> Result<Connection, StoreError> {
+        let pooled = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        match pooled {
+            Some(conn) => Ok(conn),
+            None => open_connection(&self.path, true),
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+    }
+
+    /// Closes idle connections (at shutdown, so the final checkpoint can truncate the WAL).
+    pub(crate) fn close_idle(&self) {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}

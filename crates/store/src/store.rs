@@ -1,0 +1,236 @@
+//! [`Store`]: the async API over the writer thread and the read pool.
+
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+
+use serde_json::Value;
+
+use crate::engine::{Readers, Writer, open_connection};
+use crate::error::StoreError;
+use crate::import::{ImportReport, import_once};
+use crate::keys::{DEFAULT_AGENT_ID, agent_id_of_key};
+use crate::preview::{SessionPreview, preview_session};
+use crate::schema::migrate;
+use crate::session_entry::{SessionEntry, SessionPatch};
+use crate::sessions::{self, DeleteOutcome, SessionQuery, SessionRecord};
+use crate::time::now_ms;
+use crate::transcript::{self, NewEntry, TranscriptEntry, TranscriptHeader};
+
+/// The database file's name inside the state directory.
+pub const DATABASE_FILE: &str = "openclaw.sqlite";
+
+/// The session store. Cheap to share behind an `Arc`; every method is safe to call concurrently.
+pub struct Store {
+    path: PathBuf,
+    writer: Option<Writer>,
+    writer_thread: Option<JoinHandle<()>>,
+    readers: Readers,
+    import: Option<ImportReport>,
+}
+
+impl Store {
+    /// Opens (creating if needed) `<state_dir>/openclaw.sqlite`, applies migrations, imports a
+    /// Node OpenClaw session layout found in `state_dir` (once), and starts the writer thread.
+    pub async fn open(state_dir: &Path) -> Result<Self, StoreError> {
+        let state_dir = state_dir.to_owned();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&state_dir))
+            .await
+            .map_err(|_| StoreError::Closed)?
+    }
+
+    /// [`Store::open`] for callers outside an async context (must still run inside a tokio
+    /// runtime before the first async call).
+    pub fn open_blocking(state_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(state_dir).map_err(|source| StoreError::CreateStateDir {
+            path: state_dir.to_owned(),
+            source,
+        })?;
+        let path = state_dir.join(DATABASE_FILE);
+        let mut conn = open_connection(&path, false)?;
+        migrate(&mut conn, &path)?;
+        let import = import_once(&mut conn, state_dir, now_ms())?;
+        let (writer, writer_thread) = Writer::spawn(conn)?;
+        Ok(Self {
+            readers: Readers::new(path.clone()),
+            path,
+            writer: Some(writer),
+            writer_thread: Some(writer_thread),
+            import,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What the Node import copied, if it ran during this open.
+    pub fn import_report(&self) -> Option<&ImportReport> {
+        self.import.as_ref()
+    }
+
+    async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        match &self.writer {
+            Some(writer) => writer.write(op).await,
+            None => Err(StoreError::Closed),
+        }
+    }
+
+    /// Inserts or replaces the entry for `key`. The owning agent comes from the key
+    /// (`agent:<id>:…`; other keys belong to the default agent).
+    pub async fn upsert_session(&self, key: &str, entry: SessionEntry) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.write(move |conn| {
+            let agent_id = agent_id_of_key(&key, DEFAULT_AGENT_ID);
+            sessions::upsert(conn, &key, &agent_id, &entry)
+        })
+        .await
+    }
+
+    /// The session stored under `key`.
+    pub async fn session(&self, key: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let key = key.to_owned();
+        self.readers
+            .read(move |conn| sessions::get(conn, &key))
+            .await
+    }
+
+    /// Sessions matching `query`, most recently updated first.
+    pub async fn list_sessions(
+        &self,
+        query: SessionQuery,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        self.readers
+            .read(move |conn| sessions::list(conn, &query, now_ms()))
+            .await
+    }
+
+    /// Applies `patch` to the session `key` and returns the new entry.
+    pub async fn patch_session(
+        &self,
+        key: &str,
+        patch: SessionPatch,
+    ) -> Result<SessionEntry, StoreError> {
+        let key = key.to_owned();
+        self.write(move |conn| sessions::patch(conn, &key, &patch, now_ms()))
+            .await
+    }
+
+    /// Starts a fresh conversation under `key`: a new `sessionId` (so a new transcript), same
+    /// label, toggles and overrides; token counters and compaction state cleared. The old
+    /// transcript is kept.
+    pub async fn reset_session(&self, key: &str) -> Result<SessionEntry, StoreError> {
+        let key = key.to_owned();
+        let new_session_id = uuid::Uuid::new_v4().to_string();
+        self.write(move |conn| sessions::reset(conn, &key, new_session_id, now_ms()))
+            .await
+    }
+
+    /// Removes the session `key`; with `delete_transcript`, also its transcript unless another key
+    /// still uses it.
+    pub async fn delete_session(
+        &self,
+        key: &str,
+        delete_transcript: bool,
+    ) -> Result<DeleteOutcome, StoreError> {
+        let key = key.to_owned();
+        self.write(move |conn| sessions::delete(conn, &key, delete_transcript))
+            .await
+    }
+
+    /// Creates the transcript of `session_id` with this header (`{type:"session", id, cwd,
+    /// timestamp, parentSession?}`, see [`transcript::new_header`]); no-op if it exists.
+    pub async fn create_transcript(
+        &self,
+        session_id: &str,
+        header: Value,
+    ) -> Result<(), StoreError> {
+        let session_id = session_id.to_owned();
+        self.write(move |conn| transcript::ensure(conn, &session_id, &header, now_ms()))
+            .await
+    }
+
+    /// Appends one entry to the transcript of `session_id` (created with an empty `cwd` if it
+    /// does not exist yet) and returns it with its assigned `id` and `parentId`. When this
+    /// returns `Ok`, the entry is committed.
+    pub async fn append_transcript(
+        &self,
+        session_id: &str,
+        entry: NewEntry,
+    ) -> Result<TranscriptEntry, StoreError> {
+        let session_id = session_id.to_owned();
+        self.write(move |conn| {
+            let header = transcript::new_header(&session_id, "", entry.timestamp_ms, None);
+            transcript::ensure(conn, &session_id, &header, entry.timestamp_ms)?;
+            transcript::append(conn, &session_id, entry)
+        })
+        .await
+    }
+
+    /// The transcript header of `session_id`.
+    pub async fn transcript_header(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<TranscriptHeader>, StoreError> {
+        let session_id = session_id.to_owned();
+        self.readers
+            .read(move |conn| transcript::header(conn, &session_id))
+            .await
+    }
+
+    /// The last `limit` entries of the current branch, oldest first (for `chat.history`).
+    pub async fn transcript_history(
+        &self,
+        session_id: &str,
+        limit: usize,
+    ) -> Result<Vec<TranscriptEntry>, StoreError> {
+        let session_id = session_id.to_owned();
+        self.readers
+            .read(move |conn| transcript::latest_on_branch(conn, &session_id, limit))
+            .await
+    }
+
+    /// Every entry of the transcript in append order (all branches).
+    pub async fn transcript(&self, session_id: &str) -> Result<Vec<TranscriptEntry>, StoreError> {
+        let session_id = session_id.to_owned();
+        self.readers
+            .read(move |conn| transcript::all(conn, &session_id))
+            .await
+    }
+
+    /// `sessions.preview`: for each key, the last `limit` messages as `{role, text}`.
+    pub async fn preview_sessions(
+        &self,
+        keys: Vec<String>,
+        limit: usize,
+    ) -> Result<Vec<SessionPreview>, StoreError> {
+        self.readers
+            .read(move |conn| {
+                keys.iter()
+                    .map(|key| preview_session(conn, key, limit))
+                    .collect()
+            })
+            .await
+    }
+
+    /// Stops accepting writes, waits for every accepted write to commit, checkpoints the WAL and
+    /// joins the writer thread.
+    pub async fn close(mut self) -> Result<(), StoreError> {
+        self.readers.close_idle();
+        // Dropping the only sender lets the writer drain its queue and exit.
+        drop(self.writer.take());
+        if let Some(thread) = self.writer_thread.take() {
+            tokio::task::spawn_blocking(move || thread.join())
+                .await
+                .map_err(|_| StoreError::Closed)?
+                .map_err(|_| StoreError::Commit {
+                    message: "the writer thread panicked; the last writes may be lost".to_owned(),
+                })?;
+        }
+        Ok(())
+    }
+}
