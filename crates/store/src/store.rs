@@ -28,6 +28,15 @@ pub struct Store {
     import: Option<ImportReport>,
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("open", &self.writer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) `<state_dir>/openclaw.sqlite`, applies migrations, imports a
     /// Node OpenClaw session layout found in `state_dir` (once), and starts the writer thread.

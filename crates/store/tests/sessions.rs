@@ -1,5 +1,7 @@
 //! Sessions through the public async API, on a real database in a temp dir.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use openclaw_store::{
     DATABASE_FILE, FieldPatch, SessionEntry, SessionPatch, SessionQuery, Store, StoreError, now_ms,
 };
@@ -48,7 +50,7 @@ async fn a_database_from_a_newer_build_is_refused() {
     conn.execute_batch("PRAGMA user_version = 999")
         .expect("bump");
     drop(conn);
-    let error = Store::open(dir.path()).await.err().expect("must refuse");
+    let error = Store::open(dir.path()).await.expect_err("must refuse");
     assert!(matches!(error, StoreError::SchemaTooNew { found: 999, .. }));
     assert!(error.to_string().contains("upgrade openclaw"), "{error}");
 }
@@ -218,8 +220,7 @@ async fn patch_sets_and_clears_fields_and_keeps_unknown_ones() {
     let missing = store
         .patch_session("agent:main:nope", SessionPatch::default())
         .await
-        .err()
-        .expect("missing session");
+        .expect_err("missing session");
     assert!(matches!(missing, StoreError::SessionNotFound { .. }));
     assert!(missing.to_string().contains("agent:main:nope"));
     store.close().await.expect("close");

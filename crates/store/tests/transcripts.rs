@@ -1,5 +1,7 @@
 //! Transcripts: tree ids, kinds, branch-aware history, previews.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use openclaw_store::transcript::new_header;
 use openclaw_store::{EntryKind, NewEntry, Parent, PreviewStatus, SessionEntry, Store, StoreError};
 use serde_json::{Map, Value, json};
@@ -186,8 +188,7 @@ async fn branching_from_an_unknown_entry_is_rejected_without_side_effects() {
     let error = store
         .append_transcript("s1", bad)
         .await
-        .err()
-        .expect("rejected");
+        .expect_err("rejected");
     assert!(matches!(error, StoreError::UnknownParent { .. }), "{error}");
     assert!(error.to_string().contains("deadbeef"));
     // The failed write was rolled back to its savepoint; the store still works.
