@@ -7,6 +7,7 @@
 //! mid-import leaves nothing half-done. The original files are only read, never changed, so the
 //! Node gateway can still be started on the same directory.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -182,6 +183,8 @@ fn import_transcript(
                 }
             },
         )
+        .collect::<Vec<_>>()
+        .into_iter()
         .peekable();
     let header = match lines.next_if(|line| line.get("type") == Some(&Value::from("session"))) {
         Some(header) => Value::Object(header),
@@ -191,15 +194,16 @@ fn import_transcript(
     report.transcripts += 1;
 
     let mut previous_id: Option<String> = None;
+    let mut seen_ids = HashSet::new();
     let mut seq = 0;
     for mut line in lines {
-        seq += 1;
+        let next_seq = seq + 1;
         // Old transcripts predate entry ids: give them ids and chain them in file order, as
         // OpenClaw's own migration does.
         let id = match line.get("id").and_then(Value::as_str) {
             Some(id) => id.to_owned(),
             None => {
-                let id = format!("imp{seq:05}");
+                let id = format!("imp{next_seq:05}");
                 line.insert("id".to_owned(), Value::from(id.as_str()));
                 line.insert(
                     "parentId".to_owned(),
@@ -208,6 +212,12 @@ fn import_transcript(
                 id
             }
         };
+        // A repeated id (a hand-edited or concatenated file) would break the tree; keep the first.
+        if !seen_ids.insert(id.clone()) {
+            report.skipped_lines += 1;
+            continue;
+        }
+        seq = next_seq;
         let parent_id = line
             .get("parentId")
             .and_then(Value::as_str)
