@@ -23,15 +23,18 @@
 //! **Schema.** Versioned migrations in [`schema`] (`PRAGMA user_version`); a database from a
 //! newer build is refused rather than misread.
 //!
-//! **Session keys** ([`keys`]) are pure functions reproducing OpenClaw's key shapes (spec §5.3).
+//! **Pure rules** live beside the storage: session keys ([`keys`], OpenClaw's key shapes, spec
+//! §5.3) and reset policies ([`reset`]: daily/idle freshness, `/new` and `/reset` triggers, spec
+//! §5.4). The caller decides; the store then executes ([`Store::reset_session`]).
 //!
-//! Not here yet: reset policies (daily/idle freshness), usage statistics, `sessions.compact`.
+//! Not here yet: usage statistics, `sessions.compact`.
 
 mod engine;
 mod error;
 mod import;
 pub mod keys;
 mod preview;
+pub mod reset;
 pub mod schema;
 mod session_entry;
 mod sessions;
