@@ -6,12 +6,14 @@
 //!   `connect.challenge` → `connect` handshake with optional signed device ([`ws`]);
 //! - [`DeviceKey`] builds Ed25519 device identities and the v1/v2/v3 signed payloads
 //!   ([`device`]);
+//! - [`fake_llm::FakeLlm`] is a scriptable fake OpenAI/Anthropic SSE server ([`fake_llm`]);
 //! - [`http_get`] is a minimal HTTP/1.1 client for probing the HTTP surface ([`http`]).
 //!
 //! Frames are built with `serde_json` rather than the protocol crate's types, so tests can
 //! send malformed or unusual frames and do not move in lockstep with the server's types.
 
 pub mod device;
+pub mod fake_llm;
 pub mod http;
 pub mod process;
 pub mod ws;

@@ -1,0 +1,327 @@
+//! The shared HTTP transport: one reqwest client, bounded streaming bodies, error mapping.
+
+use std::collections::VecDeque;
+use std::sync::Once;
+use std::time::{Duration, SystemTime};
+
+use crate::error::{ProviderError, classify_failure, parse_retry_after};
+use crate::sse::{SseDecoder, SseEvent};
+use crate::types::ProviderEvent;
+
+/// Limits applied to every provider call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Whole-request deadline, including reading the streamed body.
+    pub request_timeout: Duration,
+    /// Largest response body accepted (streamed bytes are counted).
+    pub max_response_bytes: usize,
+    /// Largest single SSE line / event data accepted.
+    pub max_line_bytes: usize,
+    /// How much of an error body is kept for the error message.
+    pub max_error_body_bytes: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            // Long generations with thinking can legitimately stream for minutes.
+            request_timeout: Duration::from_secs(600),
+            max_response_bytes: 32 * 1024 * 1024,
+            max_line_bytes: 4 * 1024 * 1024,
+            max_error_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+static CRYPTO_PROVIDER: Once = Once::new();
+
+/// Installs the aws-lc-rs rustls crypto provider for the process (idempotent).
+///
+/// rustls refuses to pick a provider on its own when more than one could be linked; installing
+/// it here means no binary or test has to remember to.
+pub fn install_crypto_provider() {
+    CRYPTO_PROVIDER.call_once(|| {
+        // An Err means another provider is already installed, which is just as good.
+        let _already_installed = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    });
+}
+
+/// One reqwest client shared by all wire clients.
+#[derive(Debug, Clone)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+    limits: HttpLimits,
+}
+
+impl HttpTransport {
+    /// Builds the client with the given limits.
+    pub fn new(limits: HttpLimits) -> Result<Self, ProviderError> {
+        install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .timeout(limits.request_timeout)
+            .connect_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| ProviderError::ClientSetup(e.to_string()))?;
+        Ok(Self { client, limits })
+    }
+
+    /// The limits this transport enforces.
+    pub fn limits(&self) -> HttpLimits {
+        self.limits
+    }
+
+    /// POSTs a JSON body and returns the event stream on 2xx, or a classified error.
+    pub(crate) async fn post_stream(
+        &self,
+        provider: &str,
+        url: String,
+        headers: &[(String, String)],
+        body: &serde_json::Value,
+        parser: Box<dyn WireParser + Send>,
+    ) -> Result<EventStream, ProviderError> {
+        let mut request = self
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", "text/event-stream")
+            .body(body.to_string());
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(provider, &url, &e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(self.http_error(provider, url, response).await);
+        }
+        Ok(EventStream {
+            provider: provider.to_string(),
+            url,
+            response,
+            decoder: SseDecoder::new(self.limits.max_line_bytes),
+            parser,
+            pending: VecDeque::new(),
+            received: 0,
+            max_bytes: self.limits.max_response_bytes,
+            finished: false,
+        })
+    }
+
+    async fn http_error(
+        &self,
+        provider: &str,
+        url: String,
+        mut response: reqwest::Response,
+    ) -> ProviderError {
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = parse_retry_after(
+            header("retry-after").as_deref(),
+            header("retry-after-ms").as_deref(),
+            SystemTime::now(),
+        );
+        let mut body = Vec::new();
+        // A failed read just shortens the message; the status alone still classifies.
+        while let Ok(Some(chunk)) = response.chunk().await {
+            let room = self.limits.max_error_body_bytes.saturating_sub(body.len());
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if room <= chunk.len() {
+                break;
+            }
+        }
+        let message = error_message_from_body(&String::from_utf8_lossy(&body));
+        ProviderError::Http {
+            provider: provider.to_string(),
+            url,
+            status,
+            kind: classify_failure(Some(status), &message),
+            message,
+            retry_after,
+        }
+    }
+}
+
+/// Pulls the human message out of `{"error":{"message":..,"type":..}}` (OpenAI and Anthropic
+/// both use this shape), falling back to the raw body.
+pub(crate) fn error_message_from_body(body: &str) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let message = error
+        .and_then(|e| e.get("message").and_then(|m| m.as_str()).or(e.as_str()))
+        .map(str::to_string);
+    let error_type = error
+        .and_then(|e| e.get("type").or(e.get("code")))
+        .and_then(|t| t.as_str());
+    match (error_type, message) {
+        (Some(kind), Some(message)) => format!("{kind}: {message}"),
+        (None, Some(message)) => message,
+        _ if body.trim().is_empty() => "(empty body)".to_string(),
+        _ => body.trim().to_string(),
+    }
+}
+
+fn transport_error(provider: &str, url: &str, error: &reqwest::Error) -> ProviderError {
+    ProviderError::Transport {
+        provider: provider.to_string(),
+        url: url.to_string(),
+        detail: error_chain(error),
+        timed_out: error.is_timeout(),
+    }
+}
+
+/// reqwest's top-level message ("error sending request") hides the cause; include the chain.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Turns one wire API's SSE events into [`ProviderEvent`]s.
+pub(crate) trait WireParser {
+    /// Handles one SSE event; pushes zero or more provider events.
+    fn on_event(
+        &mut self,
+        event: SseEvent,
+        out: &mut VecDeque<ProviderEvent>,
+    ) -> Result<(), String>;
+    /// Whether the API's terminal marker has been seen.
+    fn is_complete(&self) -> bool;
+    /// Called at end of body when complete: flushes anything buffered (e.g. tool calls).
+    fn on_end(&mut self, out: &mut VecDeque<ProviderEvent>);
+    /// The message of a mid-stream `error` event, if the last event was one.
+    fn take_stream_error(&mut self) -> Option<String>;
+}
+
+/// A live streamed response. Call [`EventStream::next`] until it returns `None`.
+pub struct EventStream {
+    provider: String,
+    url: String,
+    response: reqwest::Response,
+    decoder: SseDecoder,
+    parser: Box<dyn WireParser + Send>,
+    pending: VecDeque<ProviderEvent>,
+    received: usize,
+    max_bytes: usize,
+    finished: bool,
+}
+
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("provider", &self.provider)
+            .field("url", &self.url)
+            .field("received", &self.received)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventStream {
+    /// Drains the stream into a vector, stopping at the first error.
+    pub async fn collect(mut self) -> Result<Vec<ProviderEvent>, ProviderError> {
+        let mut events = Vec::new();
+        while let Some(event) = self.next().await {
+            events.push(event?);
+        }
+        Ok(events)
+    }
+
+    /// The next event; `None` after `Done` or after an error has been returned.
+    pub async fn next(&mut self) -> Option<Result<ProviderEvent, ProviderError>> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some(Ok(event));
+            }
+            if self.finished {
+                return None;
+            }
+            match self.pull().await {
+                Ok(()) => {}
+                Err(error) => {
+                    self.finished = true;
+                    self.pending.clear();
+                    return Some(Err(error));
+                }
+            }
+        }
+    }
+
+    /// Reads one chunk and parses what it completes.
+    async fn pull(&mut self) -> Result<(), ProviderError> {
+        let chunk = self
+            .response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(&self.provider, &self.url, &e))?;
+        let mut events = Vec::new();
+        let end_of_body = match chunk {
+            Some(bytes) => {
+                self.received = self.received.saturating_add(bytes.len());
+                if self.received > self.max_bytes {
+                    return Err(self.too_large("response", self.max_bytes));
+                }
+                self.decoder
+                    .feed(&bytes, &mut events)
+                    .map_err(|_| self.too_large("line", self.decoder.max_line()))?;
+                false
+            }
+            None => {
+                self.decoder
+                    .finish(&mut events)
+                    .map_err(|_| self.too_large("line", self.decoder.max_line()))?;
+                true
+            }
+        };
+        for event in events {
+            if self.parser.is_complete() {
+                break;
+            }
+            self.parser
+                .on_event(event, &mut self.pending)
+                .map_err(|detail| ProviderError::MalformedStream {
+                    provider: self.provider.clone(),
+                    url: self.url.clone(),
+                    detail,
+                })?;
+            if let Some(message) = self.parser.take_stream_error() {
+                return Err(ProviderError::StreamError {
+                    provider: self.provider.clone(),
+                    kind: classify_failure(None, &message),
+                    message,
+                });
+            }
+        }
+        if self.parser.is_complete() {
+            self.parser.on_end(&mut self.pending);
+            self.finished = true;
+        } else if end_of_body {
+            return Err(ProviderError::StreamCut {
+                provider: self.provider.clone(),
+                url: self.url.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn too_large(&self, what: &'static str, limit: usize) -> ProviderError {
+        ProviderError::TooLarge {
+            provider: self.provider.clone(),
+            url: self.url.clone(),
+            what,
+            limit,
+        }
+    }
+}

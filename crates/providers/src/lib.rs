@@ -1,0 +1,31 @@
+//! LLM provider clients for openclaw.
+//!
+//! Design:
+//! - [`types`] holds a provider-neutral [`CompletionRequest`] and the single streamed
+//!   [`ProviderEvent`] vocabulary; callers never see wire formats.
+//! - Each wire API is a body builder plus an SSE parser ([`openai_chat`], [`anthropic`]),
+//!   hand-written over one reqwest client ([`http::HttpTransport`]) because typed SDKs break on
+//!   "compatible" servers. The transport bounds body size, line length and request time, and
+//!   turns non-2xx replies into [`ProviderError::Http`] with a [`FailureKind`] and `Retry-After`.
+//! - [`ProviderClient`] binds an endpoint (API, base URL, headers) to a [`Credential`].
+//! - [`model_ref`] parses `provider/model` refs and aliases; [`registry`] resolves a provider id
+//!   to an endpoint from built-in presets overridden by `models.providers`; [`credentials`]
+//!   finds the key (auth-profiles.json, env, config) or produces OpenClaw's exact error.
+//!
+//! This crate knows nothing about the gateway and never touches SQLite.
+
+pub mod anthropic;
+pub mod client;
+pub mod error;
+pub mod http;
+pub mod openai_chat;
+pub mod sse;
+pub mod types;
+
+pub use client::{Credential, ProviderApi, ProviderClient, ProviderEndpoint};
+pub use error::{FailureKind, ProviderError, classify_failure, parse_retry_after};
+pub use http::{EventStream, HttpLimits, HttpTransport, install_crypto_provider};
+pub use types::{
+    CompletionRequest, ContentPart, Message, ProviderEvent, Role, StopReason, ThinkingLevel,
+    ToolSpec, Usage,
+};

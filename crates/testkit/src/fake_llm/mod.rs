@@ -1,0 +1,316 @@
+//! Scriptable fake LLM servers on 127.0.0.1 speaking the real OpenAI Chat Completions and
+//! Anthropic Messages SSE formats.
+//!
+//! One [`FakeLlm`] serves both APIs (`POST /v1/chat/completions` and `POST /v1/messages`);
+//! tests queue [`FakeReply`] values, one consumed per request, and inspect what the client
+//! sent through [`FakeLlm::requests`]. Replies can stream text, thinking and tool calls, fail
+//! with a status and `Retry-After`, or end early (cleanly truncated or with a reset).
+
+mod anthropic;
+mod openai;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::post;
+use futures_util::{StreamExt, stream};
+use serde_json::{Value, json};
+
+/// One piece of scripted assistant output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FakeStep {
+    Text(String),
+    Thinking(String),
+    /// `arguments` is raw JSON text; it is streamed in two fragments to exercise assembly.
+    ToolCall {
+        id: String,
+        name: String,
+        arguments: String,
+    },
+}
+
+/// How a streamed reply ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FakeEnding {
+    /// The API's normal terminator (`[DONE]` / `message_stop`).
+    Complete,
+    /// The body ends cleanly after this many SSE events, without the terminator.
+    TruncatedAfter(usize),
+    /// The connection is aborted after this many SSE events.
+    ResetAfter(usize),
+}
+
+/// Token counts the fake reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FakeUsage {
+    pub input: u64,
+    pub output: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+}
+
+/// One scripted response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FakeReply {
+    Stream {
+        steps: Vec<FakeStep>,
+        usage: FakeUsage,
+        ending: FakeEnding,
+    },
+    /// A non-2xx reply with the API's JSON error shape.
+    Error {
+        status: u16,
+        error_type: String,
+        message: String,
+        retry_after: Option<String>,
+    },
+}
+
+impl FakeReply {
+    /// A complete streamed text answer, split into the given deltas.
+    pub fn text(chunks: &[&str]) -> Self {
+        FakeReply::Stream {
+            steps: chunks
+                .iter()
+                .map(|c| FakeStep::Text((*c).to_string()))
+                .collect(),
+            usage: FakeUsage {
+                input: 10,
+                output: 5,
+                ..FakeUsage::default()
+            },
+            ending: FakeEnding::Complete,
+        }
+    }
+
+    /// An error reply.
+    pub fn error(status: u16, error_type: &str, message: &str) -> Self {
+        FakeReply::Error {
+            status,
+            error_type: error_type.to_string(),
+            message: message.to_string(),
+            retry_after: None,
+        }
+    }
+}
+
+/// A request the fake received.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub path: String,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+impl RecordedRequest {
+    /// First value of a header (name case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    replies: Mutex<VecDeque<FakeReply>>,
+    requests: Mutex<Vec<RecordedRequest>>,
+}
+
+/// A running fake; the server stops when this is dropped.
+pub struct FakeLlm {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeLlm {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Flavor {
+    OpenAi,
+    Anthropic,
+}
+
+impl FakeLlm {
+    /// Binds a free loopback port and starts serving.
+    pub async fn start() -> anyhow::Result<Self> {
+        let shared = Arc::new(Shared::default());
+        let app = Router::new()
+            .route(
+                "/v1/chat/completions",
+                post(|s, h, b| handle(Flavor::OpenAi, "/v1/chat/completions", s, h, b)),
+            )
+            .route(
+                "/v1/messages",
+                post(|s, h, b| handle(Flavor::Anthropic, "/v1/messages", s, h, b)),
+            )
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("binding the fake LLM server to 127.0.0.1")?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            // The server only ends when the test drops the fake.
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self { addr, shared, task })
+    }
+
+    /// Queues a reply for the next unanswered request.
+    pub fn push(&self, reply: FakeReply) {
+        self.shared
+            .replies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_back(reply);
+    }
+
+    /// Everything received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Base URL for OpenAI-style clients (includes `/v1`).
+    pub fn openai_base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Base URL for Anthropic-style clients (no `/v1`, as OpenClaw configures it).
+    pub fn anthropic_base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+async fn handle(
+    flavor: Flavor,
+    path: &'static str,
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let recorded = RecordedRequest {
+        path: path.to_string(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    v.to_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    };
+    shared
+        .requests
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(recorded);
+    let reply = shared
+        .replies
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pop_front();
+    let Some(reply) = reply else {
+        return error_response(
+            500,
+            "fake_llm_unscripted",
+            "fake LLM: no reply queued",
+            None,
+        );
+    };
+    match reply {
+        FakeReply::Error {
+            status,
+            error_type,
+            message,
+            retry_after,
+        } => error_response(status, &error_type, &message, retry_after.as_deref()),
+        FakeReply::Stream {
+            steps,
+            usage,
+            ending,
+        } => {
+            let events = match flavor {
+                Flavor::OpenAi => openai::sse_events(&steps, usage),
+                Flavor::Anthropic => anthropic::sse_events(&steps, usage),
+            };
+            sse_response(events, ending)
+        }
+    }
+}
+
+fn error_response(
+    status: u16,
+    error_type: &str,
+    message: &str,
+    retry_after: Option<&str>,
+) -> Response {
+    // Both APIs nest errors as {"error":{"type","message"}}; Anthropic adds a top-level type.
+    let body = json!({"type": "error", "error": {"type": error_type, "message": message}});
+    let mut response = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header("content-type", "application/json");
+    if let Some(value) = retry_after {
+        response = response.header("retry-after", value);
+    }
+    response
+        .body(Body::from(body.to_string()))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+/// Sends each SSE event as its own chunk so clients see realistic framing.
+fn sse_response(events: Vec<String>, ending: FakeEnding) -> Response {
+    let (keep, reset) = match ending {
+        FakeEnding::Complete => (events.len(), false),
+        FakeEnding::TruncatedAfter(n) => (n.min(events.len()), false),
+        FakeEnding::ResetAfter(n) => (n.min(events.len()), true),
+    };
+    let chunks: Vec<Result<String, std::io::Error>> =
+        events.into_iter().take(keep).map(Ok).collect();
+    let reset_tail = stream::iter(reset.then_some(())).then(|()| async {
+        // Delay the reset so the headers and the first events reach the client first.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "fake LLM reset the stream",
+        ))
+    });
+    let body = stream::iter(chunks).chain(reset_tail);
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(body))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+/// Splits a string in two at a char boundary near the middle (for fragment streaming).
+fn halves(text: &str) -> (&str, &str) {
+    let mut mid = text.len() / 2;
+    while !text.is_char_boundary(mid) {
+        mid -= 1;
+    }
+    text.split_at(mid)
+}
