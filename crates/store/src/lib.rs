@@ -27,7 +27,10 @@
 //! §5.3) and reset policies ([`reset`]: daily/idle freshness, `/new` and `/reset` triggers, spec
 //! §5.4). The caller decides; the store then executes ([`Store::reset_session`]).
 //!
-//! Not here yet: usage statistics, `sessions.compact`.
+//! **Usage** is a ledger of model calls (tokens, cost) summed per host-local day for
+//! `usage.cost`.
+//!
+//! Not here yet: `sessions.compact` (transcript trimming).
 
 mod engine;
 mod error;
@@ -41,6 +44,7 @@ mod sessions;
 mod store;
 mod time;
 pub mod transcript;
+mod usage;
 
 pub use error::StoreError;
 pub use import::ImportReport;
@@ -50,3 +54,4 @@ pub use sessions::{DeleteOutcome, SessionQuery, SessionRecord};
 pub use store::{DATABASE_FILE, Store};
 pub use time::{iso_timestamp, now_ms};
 pub use transcript::{EntryKind, NewEntry, Parent, TranscriptEntry, TranscriptHeader};
+pub use usage::{DailyUsage, UsageRecord, UsageSummary, UsageTotals};

@@ -47,6 +47,24 @@ const MIGRATIONS: &[&str] = &[
         value  TEXT NOT NULL
     ) STRICT;
     "#,
+    // 2: the usage ledger (one row per model call).
+    r#"
+    CREATE TABLE usage (
+        ts            INTEGER NOT NULL,
+        agent_id      TEXT NOT NULL,
+        session_key   TEXT NOT NULL,
+        session_id    TEXT NOT NULL,
+        provider      TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        input         INTEGER NOT NULL,
+        output        INTEGER NOT NULL,
+        cache_read    INTEGER NOT NULL,
+        cache_write   INTEGER NOT NULL,
+        total_tokens  INTEGER NOT NULL,
+        cost          REAL
+    ) STRICT;
+    CREATE INDEX usage_by_time ON usage (ts);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -15,6 +15,7 @@ use crate::session_entry::{SessionEntry, SessionPatch};
 use crate::sessions::{self, DeleteOutcome, SessionQuery, SessionRecord};
 use crate::time::now_ms;
 use crate::transcript::{self, NewEntry, TranscriptEntry, TranscriptHeader};
+use crate::usage::{UsageRecord, UsageSummary};
 
 /// The database file's name inside the state directory.
 pub const DATABASE_FILE: &str = "openclaw.sqlite";
@@ -148,6 +149,60 @@ impl Store {
     ) -> Result<DeleteOutcome, StoreError> {
         let key = key.to_owned();
         self.write(move |conn| sessions::delete(conn, &key, delete_transcript))
+            .await
+    }
+
+    /// Read-modify-write of one entry on the writer (no lost updates between concurrent
+    /// callers). `change` must not block; it runs on the writer thread.
+    pub async fn update_session<F>(&self, key: &str, change: F) -> Result<SessionEntry, StoreError>
+    where
+        F: FnOnce(&mut SessionEntry) + Send + 'static,
+    {
+        let key = key.to_owned();
+        self.write(move |conn| {
+            let mut record = sessions::require(conn, &key)?;
+            change(&mut record.entry);
+            sessions::upsert(conn, &key, &record.agent_id, &record.entry)?;
+            Ok(record.entry)
+        })
+        .await
+    }
+
+    /// The entry under `key`, created (with a fresh `sessionId`, updated now) if missing.
+    /// Returns the entry and whether it was created.
+    pub async fn get_or_create_session(
+        &self,
+        key: &str,
+    ) -> Result<(SessionEntry, bool), StoreError> {
+        let key = key.to_owned();
+        self.write(move |conn| {
+            if let Some(record) = sessions::get(conn, &key)? {
+                return Ok((record.entry, false));
+            }
+            let entry = SessionEntry::new(now_ms());
+            sessions::upsert(conn, &key, &agent_id_of_key(&key, DEFAULT_AGENT_ID), &entry)?;
+            Ok((entry, true))
+        })
+        .await
+    }
+
+    /// Adds one model call to the usage ledger.
+    pub async fn record_usage(&self, usage: UsageRecord) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let agent_id = agent_id_of_key(&usage.session_key, DEFAULT_AGENT_ID);
+            crate::usage::record(conn, &agent_id, &usage)
+        })
+        .await
+    }
+
+    /// Usage since `since_ms`, per day in `time_zone` (the host's for `usage.cost`).
+    pub async fn usage_summary(
+        &self,
+        since_ms: i64,
+        time_zone: jiff::tz::TimeZone,
+    ) -> Result<UsageSummary, StoreError> {
+        self.readers
+            .read(move |conn| crate::usage::summarize(conn, since_ms, &time_zone))
             .await
     }
 
