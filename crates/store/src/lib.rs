@@ -29,9 +29,9 @@
 //!
 //! **Usage** is a ledger of model calls (tokens, cost) summed per host-local day for
 //! `usage.cost`.
-//!
-//! Not here yet: `sessions.compact` (transcript trimming).
+//! `sessions.compact` trims a transcript to its newest entries, archiving the rest.
 
+mod compact;
 mod engine;
 mod error;
 mod import;
@@ -46,6 +46,7 @@ mod time;
 pub mod transcript;
 mod usage;
 
+pub use compact::{CompactOutcome, DEFAULT_COMPACT_MAX_ENTRIES};
 pub use error::StoreError;
 pub use import::ImportReport;
 pub use preview::{PreviewItem, PreviewStatus, SessionPreview, preview_item};

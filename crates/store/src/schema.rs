@@ -65,6 +65,20 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX usage_by_time ON usage (ts);
     "#,
+    // 3: entries trimmed by `sessions.compact` are moved here instead of being destroyed (the
+    // Node gateway renames the old file to a backup for the same reason).
+    r#"
+    CREATE TABLE transcript_archive (
+        session_id   TEXT NOT NULL,
+        seq          INTEGER NOT NULL,
+        entry_id     TEXT NOT NULL,
+        parent_id    TEXT,
+        kind         TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        archived_at  INTEGER NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -5,6 +5,7 @@ use std::thread::JoinHandle;
 
 use serde_json::Value;
 
+use crate::compact::CompactOutcome;
 use crate::engine::{Readers, Writer, open_connection};
 use crate::error::StoreError;
 use crate::import::{ImportReport, import_once};
@@ -184,6 +185,18 @@ impl Store {
             Ok((entry, true))
         })
         .await
+    }
+
+    /// `sessions.compact`: keeps the last `max_entries` entries of the session's transcript
+    /// (moving older ones to the archive) and clears its token counters.
+    pub async fn compact_session(
+        &self,
+        key: &str,
+        max_entries: usize,
+    ) -> Result<CompactOutcome, StoreError> {
+        let key = key.to_owned();
+        self.write(move |conn| crate::compact::compact(conn, &key, max_entries, now_ms()))
+            .await
     }
 
     /// Adds one model call to the usage ledger.

@@ -302,3 +302,70 @@ async fn preview_shows_the_latest_messages_as_role_and_text() {
     assert_eq!(previews[0].status, PreviewStatus::Ok);
     store.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn compact_keeps_the_newest_entries_archives_the_rest_and_clears_tokens() {
+    let (dir, store) = open_temp().await;
+    let mut entry = SessionEntry::with_session_id("s1", 1);
+    entry.extra.insert("totalTokens".into(), json!(900));
+    entry.extra.insert("lastChannel".into(), json!("telegram"));
+    store
+        .upsert_session("agent:main:main", entry)
+        .await
+        .unwrap();
+
+    let nothing = store.compact_session("agent:main:main", 3).await.unwrap();
+    assert!(!nothing.compacted);
+    assert_eq!(nothing.reason, Some("no transcript"));
+
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let appended = store
+            .append_transcript("s1", user(&format!("m{n}")))
+            .await
+            .unwrap();
+        ids.push(appended.id);
+    }
+    let small = store.compact_session("agent:main:main", 10).await.unwrap();
+    assert!(!small.compacted);
+    assert_eq!(small.kept, 5);
+
+    let outcome = store.compact_session("agent:main:main", 3).await.unwrap();
+    assert!(outcome.compacted);
+    assert_eq!((outcome.kept, outcome.archived), (3, 2));
+    let left: Vec<String> = store
+        .transcript("s1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(left, ids[2..]);
+    // History stops at the trimmed boundary instead of failing.
+    assert_eq!(store.transcript_history("s1", 10).await.unwrap().len(), 3);
+    // Appending continues after the newest entry.
+    let next = store.append_transcript("s1", user("m5")).await.unwrap();
+    assert_eq!(next.parent_id.as_deref(), Some(ids[4].as_str()));
+
+    let session = store.session("agent:main:main").await.unwrap().unwrap();
+    assert!(!session.entry.extra.contains_key("totalTokens"));
+    assert_eq!(session.entry.extra["lastChannel"], "telegram");
+    assert!(store.transcript_header("s1").await.unwrap().is_some());
+
+    let missing = store
+        .compact_session("agent:main:none", 3)
+        .await
+        .expect_err("no such session");
+    assert!(matches!(missing, StoreError::SessionNotFound { .. }));
+    store.close().await.unwrap();
+
+    let conn = rusqlite::Connection::open(dir.path().join("openclaw.sqlite")).unwrap();
+    let archived: Vec<String> = conn
+        .prepare("SELECT entry_id FROM transcript_archive WHERE session_id = 's1' ORDER BY seq")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(archived, ids[..2]);
+}
