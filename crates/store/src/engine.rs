@@ -72,9 +72,7 @@ impl Writer {
         let handle = std::thread::Builder::new()
             .name("openclaw-store-writer".to_owned())
             .spawn(move || run_writer(conn, queue))
-            .map_err(|error| StoreError::Commit {
-                message: format!("cannot start the writer thread: {error}"),
-            })?;
+            .map_err(|source| StoreError::WriterThread { source })?;
         Ok((Self { jobs }, handle))
     }
 
@@ -158,7 +156,16 @@ fn run_in_savepoint(conn: &Connection, job: WriteJob) -> Finish {
         let (_, finish) = job(Err(format!("cannot open a savepoint: {error}")));
         return finish;
     }
-    let (failed, finish) = job(Ok(conn));
+    // A panicking operation (a bug in a caller's closure) must not take the writer down with
+    // it: its savepoint is rolled back and its caller sees the reply channel closed.
+    let (failed, finish) =
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Ok(conn)))) {
+            Ok(ran) => ran,
+            Err(_) => {
+                tracing::error!(target: "store", "a write operation panicked; it was rolled back");
+                (true, Box::new(|_| {}) as Finish)
+            }
+        };
     let close = if failed {
         "ROLLBACK TO write_job; RELEASE write_job"
     } else {

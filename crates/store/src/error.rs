@@ -89,6 +89,14 @@ pub enum StoreError {
         /// What was wrong.
         reason: String,
     },
+    /// The writer thread could not be started.
+    #[error(
+        "cannot start the session database writer thread: {source}; the system may be out of threads or memory"
+    )]
+    WriterThread {
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// The store was closed (or its writer thread stopped) before the operation ran.
     #[error(
         "the session store is closed; the gateway is shutting down or the writer thread stopped (see earlier errors)"

@@ -21,7 +21,11 @@ use crate::usage::{UsageRecord, UsageSummary};
 /// The database file's name inside the state directory.
 pub const DATABASE_FILE: &str = "openclaw.sqlite";
 
-/// The session store. Cheap to share behind an `Arc`; every method is safe to call concurrently.
+/// The session store. Share it behind an `Arc`; every method is safe to call concurrently.
+///
+/// Call [`Store::close`] at shutdown to wait until every accepted write is committed. Dropping
+/// the store without closing still lets the writer thread finish its queue, but nobody waits
+/// for it.
 pub struct Store {
     path: PathBuf,
     writer: Option<Writer>,

@@ -199,14 +199,18 @@ fn entry_exists(conn: &Connection, session_id: &str, entry_id: &str) -> Result<b
     .map_err(sql("look up transcript entry"))
 }
 
-/// Short ids like OpenClaw's (8 hex digits), unique within the transcript.
+/// Short ids like OpenClaw's (8 hex digits), unique within the transcript. After a few
+/// collisions (only plausible in enormous transcripts) a full UUID is used instead.
 fn fresh_entry_id(conn: &Connection, session_id: &str) -> Result<String, StoreError> {
-    loop {
-        let candidate: String = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    const SHORT_ID_ATTEMPTS: usize = 8;
+    for _ in 0..SHORT_ID_ATTEMPTS {
+        let mut candidate = uuid::Uuid::new_v4().simple().to_string();
+        candidate.truncate(8);
         if !entry_exists(conn, session_id, &candidate)? {
             return Ok(candidate);
         }
     }
+    Ok(uuid::Uuid::new_v4().simple().to_string())
 }
 
 /// Appends `new` to the transcript of `session_id` (which must exist, see [`ensure`]).

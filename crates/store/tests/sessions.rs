@@ -56,6 +56,47 @@ async fn a_database_from_a_newer_build_is_refused() {
 }
 
 #[tokio::test]
+async fn an_older_database_is_migrated_forward_keeping_its_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).await.expect("open");
+    store
+        .upsert_session("agent:main:main", entry_at("kept", 7))
+        .await
+        .expect("upsert");
+    store.close().await.expect("close");
+    // Simulate a database written by the first release: schema version 1, no later tables.
+    let conn = rusqlite::Connection::open(dir.path().join(DATABASE_FILE)).expect("raw open");
+    conn.execute_batch("DROP TABLE usage; DROP TABLE transcript_archive; PRAGMA user_version = 1;")
+        .expect("downgrade");
+    drop(conn);
+
+    let store = Store::open(dir.path()).await.expect("migrate");
+    let record = store
+        .session("agent:main:main")
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(record.entry.session_id, "kept");
+    store
+        .record_usage(openclaw_store::UsageRecord {
+            timestamp_ms: 1,
+            session_key: "agent:main:main".into(),
+            session_id: "kept".into(),
+            provider: "p".into(),
+            model: "m".into(),
+            input: 1,
+            output: 1,
+            cache_read: 0,
+            cache_write: 0,
+            total_tokens: 2,
+            cost: None,
+        })
+        .await
+        .expect("usage table exists again");
+    store.close().await.expect("close");
+}
+
+#[tokio::test]
 async fn upsert_get_and_camel_case_json() {
     let (_dir, store) = open_temp().await;
     let mut entry = entry_at("11111111-1111-4111-8111-111111111111", 1_700_000_000_000);

@@ -147,3 +147,34 @@ async fn get_or_create_creates_once() {
     assert_eq!(record.agent_id, "ops");
     store.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_panicking_update_is_rolled_back_and_the_writer_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).await.unwrap();
+    store
+        .upsert_session("agent:main:main", SessionEntry::with_session_id("s", 0))
+        .await
+        .unwrap();
+    let failed = store
+        .update_session("agent:main:main", |entry| {
+            entry.label = Some("half-done".into());
+            panic!("bug in caller");
+        })
+        .await;
+    assert!(failed.is_err());
+    let entry = store
+        .session("agent:main:main")
+        .await
+        .unwrap()
+        .unwrap()
+        .entry;
+    assert_eq!(entry.label, None, "the panicking write left nothing behind");
+    // The writer still serves later writes.
+    let entry = store
+        .update_session("agent:main:main", |entry| entry.label = Some("ok".into()))
+        .await
+        .unwrap();
+    assert_eq!(entry.label.as_deref(), Some("ok"));
+    store.close().await.unwrap();
+}
