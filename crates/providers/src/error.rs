@@ -114,6 +114,14 @@ pub enum ProviderError {
         "provider \"{provider}\" uses api \"{api}\", which this build does not support yet; use openai-completions or anthropic-messages"
     )]
     UnsupportedApi { provider: String, api: String },
+    #[error(
+        "unknown provider \"{0}\": add it under models.providers.{0} with baseUrl and api, or use a built-in provider"
+    )]
+    UnknownProvider(String),
+    #[error(
+        "model {0} is not in agents.defaults.models (the allowlist); add it there or pick an allowed model"
+    )]
+    ModelNotAllowed(String),
     #[error("invalid model ref \"{0}\": expected provider/model or a configured alias")]
     InvalidModelRef(String),
     #[error("cannot build the HTTP client: {0}")]

@@ -16,15 +16,29 @@
 
 pub mod anthropic;
 pub mod client;
+pub mod credentials;
 pub mod error;
 pub mod http;
+pub mod model_ref;
 pub mod openai_chat;
+pub mod registry;
+pub mod resolve;
 pub mod sse;
 pub mod types;
 
 pub use client::{Credential, ProviderApi, ProviderClient, ProviderEndpoint};
+pub use credentials::{
+    AUTH_PROFILES_FILE, AgentAuthContext, AuthStore, CredentialSource, ResolvedCredential,
+    StoredCredential, resolve_credential,
+};
 pub use error::{FailureKind, ProviderError, classify_failure, parse_retry_after};
 pub use http::{EventStream, HttpLimits, HttpTransport, install_crypto_provider};
+pub use model_ref::{
+    DEFAULT_MODEL, ModelCatalog, ModelRef, agent_primary_model, normalize_provider,
+    resolve_agent_model,
+};
+pub use registry::{EnvKey, PRESETS, ProviderPreset, ResolvedProvider, preset, resolve_provider};
+pub use resolve::{ResolvedModel, client_for_model};
 pub use types::{
     CompletionRequest, ContentPart, Message, ProviderEvent, Role, StopReason, ThinkingLevel,
     ToolSpec, Usage,
