@@ -369,3 +369,38 @@ async fn compact_keeps_the_newest_entries_archives_the_rest_and_clears_tokens() 
         .unwrap();
     assert_eq!(archived, ids[..2]);
 }
+
+#[tokio::test]
+async fn a_failing_write_does_not_undo_its_batch_neighbours() {
+    let (_dir, store) = open_temp().await;
+    let store = std::sync::Arc::new(store);
+    store.append_transcript("s1", user("root")).await.unwrap();
+    // Queue many writes at once so the writer commits them in shared transactions; every third
+    // one names a parent that does not exist and must fail alone.
+    let mut tasks = Vec::new();
+    for n in 0..90 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut entry = user(&format!("m{n}"));
+            if n % 3 == 0 {
+                entry.parent = Parent::Entry(format!("missing{n}"));
+            }
+            store
+                .append_transcript(&format!("s{}", n % 2 + 1), entry)
+                .await
+        }));
+    }
+    let mut ok = 0;
+    let mut rejected = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::UnknownParent { .. }) => rejected += 1,
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    assert_eq!((ok, rejected), (60, 30));
+    let stored =
+        store.transcript("s1").await.unwrap().len() + store.transcript("s2").await.unwrap().len();
+    assert_eq!(stored, 1 + 60);
+}
