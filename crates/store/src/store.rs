@@ -9,7 +9,7 @@ use crate::compact::CompactOutcome;
 use crate::engine::{Readers, Writer, open_connection};
 use crate::error::StoreError;
 use crate::import::{ImportReport, import_once};
-use crate::keys::{DEFAULT_AGENT_ID, agent_id_of_key};
+use crate::keys::{DEFAULT_AGENT_ID, agent_id_of_key, normalize_agent_id};
 use crate::preview::{SessionPreview, preview_session};
 use crate::schema::migrate;
 use crate::session_entry::{SessionEntry, SessionPatch};
@@ -114,11 +114,13 @@ impl Store {
             .await
     }
 
-    /// Sessions matching `query`, most recently updated first.
+    /// Sessions matching `query`, most recently updated first. The agent filter is normalized
+    /// like agent ids in keys (`Ops` finds `ops`).
     pub async fn list_sessions(
         &self,
-        query: SessionQuery,
+        mut query: SessionQuery,
     ) -> Result<Vec<SessionRecord>, StoreError> {
+        query.agent_id = query.agent_id.as_deref().map(normalize_agent_id);
         self.readers
             .read(move |conn| sessions::list(conn, &query, now_ms()))
             .await

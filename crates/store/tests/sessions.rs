@@ -189,7 +189,7 @@ async fn list_filters_by_agent_activity_label_and_limit() {
     );
     let ops = store
         .list_sessions(SessionQuery {
-            agent_id: Some("ops".into()),
+            agent_id: Some("Ops".into()),
             ..SessionQuery::default()
         })
         .await
