@@ -21,7 +21,7 @@ pub fn build_body(request: &CompletionRequest) -> Value {
                 Role::User => "user",
                 Role::Assistant => "assistant",
             };
-            let content: Vec<Value> = message.content.iter().map(content_block).collect();
+            let content: Vec<Value> = message.content.iter().filter_map(content_block).collect();
             json!({"role": role, "content": content})
         })
         .collect();
@@ -56,9 +56,20 @@ pub fn build_body(request: &CompletionRequest) -> Value {
     body
 }
 
-fn content_block(part: &ContentPart) -> Value {
-    match part {
+fn content_block(part: &ContentPart) -> Option<Value> {
+    Some(match part {
         ContentPart::Text { text } => json!({"type": "text", "text": text}),
+        ContentPart::Thinking {
+            text,
+            signature: Some(signature),
+        } => json!({"type": "thinking", "thinking": text, "signature": signature}),
+        // The API rejects unsigned thinking blocks, so reasoning from elsewhere is dropped.
+        ContentPart::Thinking {
+            signature: None, ..
+        } => return None,
+        ContentPart::RedactedThinking { data } => {
+            json!({"type": "redacted_thinking", "data": data})
+        }
         ContentPart::ToolCall {
             id,
             name,
@@ -74,13 +85,15 @@ fn content_block(part: &ContentPart) -> Value {
             "content": content,
             "is_error": is_error,
         }),
-    }
+    })
 }
 
 #[derive(Debug)]
 enum Block {
     Text,
-    Thinking,
+    Thinking {
+        signature: String,
+    },
     ToolUse {
         id: String,
         name: String,
@@ -120,7 +133,7 @@ impl MessagesParser {
         }
     }
 
-    fn block_start(&mut self, index: u64, block: &Value) {
+    fn block_start(&mut self, index: u64, block: &Value, out: &mut VecDeque<ProviderEvent>) {
         let kind = block.get("type").and_then(Value::as_str).unwrap_or("");
         let text_of = |key: &str| {
             block
@@ -131,7 +144,13 @@ impl MessagesParser {
         };
         let parsed = match kind {
             "text" => Block::Text,
-            "thinking" => Block::Thinking,
+            "thinking" => Block::Thinking {
+                signature: text_of("signature"),
+            },
+            "redacted_thinking" => {
+                out.push_back(ProviderEvent::RedactedThinking(text_of("data")));
+                Block::Other
+            }
             "tool_use" => Block::ToolUse {
                 id: text_of("id"),
                 name: text_of("name"),
@@ -168,18 +187,30 @@ impl MessagesParser {
                 }
                 _ => return Err(format!("input_json_delta for non-tool block {index}")),
             },
-            // signature_delta and future delta kinds carry nothing we surface yet.
+            "signature_delta" => {
+                if let Some(Block::Thinking { signature }) = self.blocks.get_mut(&index) {
+                    signature.push_str(text_of("signature"));
+                }
+            }
+            // Future delta kinds (citations, …) carry nothing we surface yet.
             _ => {}
         }
         Ok(())
     }
 
     fn block_stop(&mut self, index: u64, out: &mut VecDeque<ProviderEvent>) -> Result<(), String> {
+        let block = self.blocks.remove(&index);
+        if let Some(Block::Thinking { signature }) = block {
+            if !signature.is_empty() {
+                out.push_back(ProviderEvent::ThinkingSignature(signature));
+            }
+            return Ok(());
+        }
         if let Some(Block::ToolUse {
             id,
             name,
             input_json,
-        }) = self.blocks.remove(&index)
+        }) = block
         {
             let arguments = if input_json.trim().is_empty() {
                 json!({})
@@ -221,7 +252,7 @@ impl WireParser for MessagesParser {
             }
             "content_block_start" => {
                 let block = payload.get("content_block").unwrap_or(&Value::Null);
-                self.block_start(index, block);
+                self.block_start(index, block, out);
             }
             "content_block_delta" => {
                 let delta = payload.get("delta").unwrap_or(&Value::Null);

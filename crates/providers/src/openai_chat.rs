@@ -68,6 +68,8 @@ fn push_message(out: &mut Vec<Value>, role: Role, parts: &[ContentPart]) {
                 "type": "function",
                 "function": {"name": name, "arguments": arguments.to_string()},
             })),
+            // Chat Completions has no field for prior reasoning.
+            ContentPart::Thinking { .. } | ContentPart::RedactedThinking { .. } => {}
             ContentPart::ToolResult {
                 tool_call_id,
                 content,

@@ -58,6 +58,17 @@ pub enum ContentPart {
     Text {
         text: String,
     },
+    /// Reasoning the assistant produced. Anthropic requires it to be sent back, signed, in
+    /// tool-use loops with thinking enabled; other APIs drop it.
+    Thinking {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
+    },
+    /// Encrypted reasoning (Anthropic `redacted_thinking`), replayed verbatim.
+    RedactedThinking {
+        data: String,
+    },
     /// The assistant asked for a tool to run.
     ToolCall {
         id: String,
@@ -171,6 +182,10 @@ pub struct Usage {
 pub enum ProviderEvent {
     TextDelta(String),
     ThinkingDelta(String),
+    /// Signature closing the current thinking block (Anthropic); keep it with the thinking text.
+    ThinkingSignature(String),
+    /// An encrypted reasoning block (Anthropic `redacted_thinking`).
+    RedactedThinking(String),
     /// A complete tool call; arguments are assembled from the streamed fragments first.
     ToolCall {
         id: String,

@@ -23,6 +23,7 @@ async fn streams_thinking_text_tool_use_and_usage() {
     fake.push(FakeReply::Stream {
         steps: vec![
             FakeStep::Thinking("Need weather.".into()),
+            FakeStep::RedactedThinking("opaque".into()),
             FakeStep::Text("Checking.".into()),
             FakeStep::ToolCall {
                 id: "toolu_01".into(),
@@ -54,6 +55,8 @@ async fn streams_thinking_text_tool_use_and_usage() {
         events,
         vec![
             ProviderEvent::ThinkingDelta("Need weather.".into()),
+            ProviderEvent::ThinkingSignature("fake-signature".into()),
+            ProviderEvent::RedactedThinking("opaque".into()),
             ProviderEvent::TextDelta("Checking.".into()),
             ProviderEvent::ToolCall {
                 id: "toolu_01".into(),
@@ -81,11 +84,24 @@ async fn api_key_uses_x_api_key_and_wire_body() {
     request.thinking = ThinkingLevel::Low;
     request.messages.push(Message {
         role: Role::Assistant,
-        content: vec![ContentPart::ToolCall {
-            id: "toolu_01".into(),
-            name: "get_weather".into(),
-            arguments: json!({"city": "Paris"}),
-        }],
+        content: vec![
+            ContentPart::Thinking {
+                text: "Need weather.".into(),
+                signature: Some("sig-1".into()),
+            },
+            ContentPart::Thinking {
+                text: "unsigned, from another provider".into(),
+                signature: None,
+            },
+            ContentPart::RedactedThinking {
+                data: "opaque".into(),
+            },
+            ContentPart::ToolCall {
+                id: "toolu_01".into(),
+                name: "get_weather".into(),
+                arguments: json!({"city": "Paris"}),
+            },
+        ],
     });
     request.messages.push(Message {
         role: Role::User,
@@ -262,4 +278,38 @@ async fn unsupported_api_is_reported_before_any_request() {
         "{error:?}"
     );
     assert!(fake.requests().is_empty());
+}
+
+#[tokio::test]
+async fn mid_stream_overloaded_error_is_rate_limit() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.push(FakeReply::Stream {
+        steps: vec![FakeStep::Text("par".into())],
+        usage: FakeUsage::default(),
+        ending: FakeEnding::ErrorEventAfter {
+            events: 4,
+            error_type: "overloaded_error".into(),
+            message: "Overloaded".into(),
+        },
+    });
+    let client = client(
+        ProviderApi::AnthropicMessages,
+        fake.anthropic_base_url(),
+        key(),
+    );
+    let mut stream = client.stream(&weather_request()).await.unwrap();
+    assert_eq!(
+        stream.next().await.unwrap().unwrap(),
+        ProviderEvent::TextDelta("par".into())
+    );
+    let error = stream.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(error, ProviderError::StreamError { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.kind(), FailureKind::RateLimit);
+    assert!(
+        error.to_string().contains("overloaded_error: Overloaded"),
+        "{error}"
+    );
 }

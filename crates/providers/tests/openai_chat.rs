@@ -352,3 +352,73 @@ async fn unreachable_server_is_a_transport_error() {
     assert!(error.to_string().contains("check the base URL"), "{error}");
     assert!(error.kind().is_failover());
 }
+
+#[tokio::test]
+async fn mid_stream_error_chunk_is_classified() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.push(FakeReply::Stream {
+        steps: vec![FakeStep::Text("a".into())],
+        usage: FakeUsage::default(),
+        ending: FakeEnding::ErrorEventAfter {
+            events: 2,
+            error_type: "insufficient_quota".into(),
+            message: "You exceeded your current quota".into(),
+        },
+    });
+    let client = client(
+        ProviderApi::OpenAiCompletions,
+        fake.openai_base_url(),
+        key(),
+    );
+    let error = client
+        .stream(&weather_request())
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ProviderError::StreamError { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.kind(), FailureKind::RateLimit);
+}
+
+#[tokio::test]
+async fn stalled_stream_hits_the_request_timeout() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.push(FakeReply::Stream {
+        steps: vec![FakeStep::Text("slow".into())],
+        usage: FakeUsage::default(),
+        ending: FakeEnding::StallAfter(2),
+    });
+    let limits = HttpLimits {
+        request_timeout: Duration::from_millis(300),
+        ..HttpLimits::default()
+    };
+    let client = client_with_limits(
+        ProviderApi::OpenAiCompletions,
+        fake.openai_base_url(),
+        key(),
+        limits,
+    );
+    let started = std::time::Instant::now();
+    let mut stream = client.stream(&weather_request()).await.unwrap();
+    assert_eq!(
+        stream.next().await.unwrap().unwrap(),
+        ProviderEvent::TextDelta("slow".into())
+    );
+    let error = stream.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ProviderError::Transport {
+                timed_out: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(error.kind(), FailureKind::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

@@ -45,6 +45,10 @@ pub(super) fn sse_events(steps: &[FakeStep], usage: FakeUsage) -> Vec<String> {
                 events.push(event(json!({"type": "content_block_delta", "index": index,
                     "delta": {"type": "signature_delta", "signature": "fake-signature"}})));
             }
+            FakeStep::RedactedThinking(data) => {
+                events.push(event(json!({"type": "content_block_start", "index": index,
+                    "content_block": {"type": "redacted_thinking", "data": data}})));
+            }
             FakeStep::ToolCall {
                 id,
                 name,

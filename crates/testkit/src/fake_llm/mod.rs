@@ -28,6 +28,8 @@ use serde_json::{Value, json};
 pub enum FakeStep {
     Text(String),
     Thinking(String),
+    /// Anthropic `redacted_thinking` data (the OpenAI fake leaves it out).
+    RedactedThinking(String),
     /// `arguments` is raw JSON text; it is streamed in two fragments to exercise assembly.
     ToolCall {
         id: String,
@@ -37,7 +39,7 @@ pub enum FakeStep {
 }
 
 /// How a streamed reply ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FakeEnding {
     /// The API's normal terminator (`[DONE]` / `message_stop`).
     Complete,
@@ -45,6 +47,14 @@ pub enum FakeEnding {
     TruncatedAfter(usize),
     /// The connection is aborted after this many SSE events.
     ResetAfter(usize),
+    /// After this many SSE events the server sends nothing more but keeps the connection open.
+    StallAfter(usize),
+    /// After this many SSE events the server sends the API's in-stream error event.
+    ErrorEventAfter {
+        events: usize,
+        error_type: String,
+        message: String,
+    },
 }
 
 /// Token counts the fake reports.
@@ -257,7 +267,7 @@ async fn handle(
                 Flavor::OpenAi => openai::sse_events(&steps, usage),
                 Flavor::Anthropic => anthropic::sse_events(&steps, usage),
             };
-            sse_response(events, ending)
+            sse_response(flavor, events, ending)
         }
     }
 }
@@ -282,23 +292,41 @@ fn error_response(
 }
 
 /// Sends each SSE event as its own chunk so clients see realistic framing.
-fn sse_response(events: Vec<String>, ending: FakeEnding) -> Response {
-    let (keep, reset) = match ending {
-        FakeEnding::Complete => (events.len(), false),
-        FakeEnding::TruncatedAfter(n) => (n.min(events.len()), false),
-        FakeEnding::ResetAfter(n) => (n.min(events.len()), true),
+fn sse_response(flavor: Flavor, events: Vec<String>, ending: FakeEnding) -> Response {
+    let keep = match &ending {
+        FakeEnding::Complete => events.len(),
+        FakeEnding::TruncatedAfter(n) | FakeEnding::ResetAfter(n) | FakeEnding::StallAfter(n) => *n,
+        FakeEnding::ErrorEventAfter { events, .. } => *events,
     };
-    let chunks: Vec<Result<String, std::io::Error>> =
+    let mut chunks: Vec<Result<String, std::io::Error>> =
         events.into_iter().take(keep).map(Ok).collect();
-    let reset_tail = stream::iter(reset.then_some(())).then(|()| async {
-        // Delay the reset so the headers and the first events reach the client first.
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "fake LLM reset the stream",
-        ))
-    });
-    let body = stream::iter(chunks).chain(reset_tail);
+    if let FakeEnding::ErrorEventAfter {
+        error_type,
+        message,
+        ..
+    } = &ending
+    {
+        let error = json!({"type": "error", "error": {"type": error_type, "message": message}});
+        chunks.push(Ok(match flavor {
+            Flavor::OpenAi => format!("data: {error}\n\n"),
+            Flavor::Anthropic => format!("event: error\ndata: {error}\n\n"),
+        }));
+    }
+    let head = stream::iter(chunks);
+    let body = match ending {
+        FakeEnding::ResetAfter(_) => head
+            .chain(stream::once(async {
+                // Delay the reset so the headers and the first events reach the client first.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "fake LLM reset the stream",
+                ))
+            }))
+            .boxed(),
+        FakeEnding::StallAfter(_) => head.chain(stream::pending()).boxed(),
+        _ => head.boxed(),
+    };
     Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "text/event-stream")

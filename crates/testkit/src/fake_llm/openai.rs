@@ -27,6 +27,7 @@ pub(super) fn sse_events(steps: &[FakeStep], usage: FakeUsage) -> Vec<String> {
             FakeStep::Thinking(text) => {
                 events.push(chunk(json!({"reasoning_content": text}), Value::Null))
             }
+            FakeStep::RedactedThinking(_) => {}
             FakeStep::ToolCall {
                 id,
                 name,
