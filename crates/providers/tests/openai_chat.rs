@@ -422,3 +422,40 @@ async fn stalled_stream_hits_the_request_timeout() {
     assert_eq!(error.kind(), FailureKind::Timeout);
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// A stream captured from a real OpenAI-compatible server (OpenClaw 2026.1.29's own
+/// `/v1/chat/completions`): no `finish_reason` values, no usage chunk, `[DONE]` at the end.
+#[tokio::test]
+async fn replays_captured_compatible_stream() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.push(FakeReply::RawSse(
+        include_str!("fixtures/openclaw-gateway-chat-stream.sse").to_string(),
+    ));
+    let client = client(
+        ProviderApi::OpenAiCompletions,
+        fake.openai_base_url(),
+        key(),
+    );
+    let events = client
+        .stream(&weather_request())
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let text: String = events
+        .iter()
+        .filter_map(|e| match e {
+            ProviderEvent::TextDelta(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(text, "Hello from the fake model.");
+    assert_eq!(
+        events.last(),
+        Some(&ProviderEvent::Done {
+            stop_reason: StopReason::EndTurn
+        })
+    );
+    assert!(!events.iter().any(|e| matches!(e, ProviderEvent::Usage(_))));
+}

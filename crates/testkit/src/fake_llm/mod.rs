@@ -74,6 +74,8 @@ pub enum FakeReply {
         usage: FakeUsage,
         ending: FakeEnding,
     },
+    /// A recorded SSE body served verbatim with status 200 (for replaying captures).
+    RawSse(String),
     /// A non-2xx reply with the API's JSON error shape.
     Error {
         status: u16,
@@ -258,6 +260,11 @@ async fn handle(
             message,
             retry_after,
         } => error_response(status, &error_type, &message, retry_after.as_deref()),
+        FakeReply::RawSse(body) => Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "text/event-stream")
+            .body(Body::from(body))
+            .unwrap_or_else(|_| Response::new(Body::empty())),
         FakeReply::Stream {
             steps,
             usage,
