@@ -3,7 +3,7 @@
 use crate::error::ProviderError;
 use crate::http::{EventStream, HttpTransport};
 use crate::types::CompletionRequest;
-use crate::{anthropic, openai_chat};
+use crate::{anthropic, gemini, openai_chat};
 
 /// The wire protocol a provider speaks (`models.providers.<id>.api`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +134,19 @@ impl ProviderClient {
                         format!("{base}/v1/messages"),
                         anthropic::build_body(request),
                         Box::new(anthropic::MessagesParser::default()),
+                    )
+                }
+                ProviderApi::GoogleGenerativeAi => {
+                    match &self.credential {
+                        Credential::ApiKey(_) => headers.push(("x-goog-api-key".into(), secret)),
+                        Credential::Token(_) => {
+                            headers.push(("authorization".into(), format!("Bearer {secret}")))
+                        }
+                    }
+                    (
+                        format!("{base}{}", gemini::stream_path(&request.model)),
+                        gemini::build_body(request),
+                        Box::new(gemini::GeminiParser::default()),
                     )
                 }
                 other => {

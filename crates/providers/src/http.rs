@@ -158,7 +158,7 @@ pub(crate) fn error_message_from_body(body: &str) -> String {
         .and_then(|e| e.get("message").and_then(|m| m.as_str()).or(e.as_str()))
         .map(str::to_string);
     let error_type = error
-        .and_then(|e| e.get("type").or(e.get("code")))
+        .and_then(|e| e.get("type").or(e.get("status")).or(e.get("code")))
         .and_then(|t| t.as_str());
     match (error_type, message) {
         (Some(kind), Some(message)) => format!("{kind}: {message}"),
@@ -197,8 +197,12 @@ pub(crate) trait WireParser {
         event: SseEvent,
         out: &mut VecDeque<ProviderEvent>,
     ) -> Result<(), String>;
-    /// Whether the API's terminal marker has been seen.
+    /// Whether the API's terminal marker has been seen (stop reading).
     fn is_complete(&self) -> bool;
+    /// Whether a body ending now is a normal end (APIs without a terminal marker override this).
+    fn complete_at_end_of_body(&self) -> bool {
+        self.is_complete()
+    }
     /// Called at end of body when complete: flushes anything buffered (e.g. tool calls).
     fn on_end(&mut self, out: &mut VecDeque<ProviderEvent>);
     /// The message of a mid-stream `error` event, if the last event was one.
@@ -304,7 +308,7 @@ impl EventStream {
                 });
             }
         }
-        if self.parser.is_complete() {
+        if self.parser.is_complete() || (end_of_body && self.parser.complete_at_end_of_body()) {
             self.parser.on_end(&mut self.pending);
             self.finished = true;
         } else if end_of_body {

@@ -3,7 +3,8 @@
 //! Design:
 //! - [`types`] holds a provider-neutral [`CompletionRequest`] and the single streamed
 //!   [`ProviderEvent`] vocabulary; callers never see wire formats.
-//! - Each wire API is a body builder plus an SSE parser ([`openai_chat`], [`anthropic`]),
+//! - Each wire API is a body builder plus an SSE parser ([`openai_chat`], [`anthropic`],
+//!   [`gemini`]),
 //!   hand-written over one reqwest client ([`http::HttpTransport`]) because typed SDKs break on
 //!   "compatible" servers. The transport bounds body size, line length and request time, and
 //!   turns non-2xx replies into [`ProviderError::Http`] with a [`FailureKind`] and `Retry-After`.
@@ -18,6 +19,7 @@ pub mod anthropic;
 pub mod client;
 pub mod credentials;
 pub mod error;
+pub mod gemini;
 pub mod http;
 pub mod model_ref;
 pub mod openai_chat;

@@ -268,7 +268,7 @@ async fn stream_without_message_stop_is_cut() {
 async fn unsupported_api_is_reported_before_any_request() {
     let fake = FakeLlm::start().await.unwrap();
     let client = client(
-        ProviderApi::GoogleGenerativeAi,
+        ProviderApi::OpenAiResponses,
         fake.anthropic_base_url(),
         key(),
     );

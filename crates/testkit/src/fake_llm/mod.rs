@@ -1,12 +1,14 @@
-//! Scriptable fake LLM servers on 127.0.0.1 speaking the real OpenAI Chat Completions and
-//! Anthropic Messages SSE formats.
+//! Scriptable fake LLM servers on 127.0.0.1 speaking the real OpenAI Chat Completions,
+//! Anthropic Messages and Gemini streamGenerateContent SSE formats.
 //!
-//! One [`FakeLlm`] serves both APIs (`POST /v1/chat/completions` and `POST /v1/messages`);
+//! One [`FakeLlm`] serves all three APIs (`POST /v1/chat/completions`, `POST /v1/messages`,
+//! `POST /v1beta/models/<model>:streamGenerateContent`);
 //! tests queue [`FakeReply`] values, one consumed per request, and inspect what the client
 //! sent through [`FakeLlm::requests`]. Replies can stream text, thinking and tool calls, fail
 //! with a status and `Retry-After`, or end early (cleanly truncated or with a reset).
 
 mod anthropic;
+mod gemini;
 mod openai;
 
 use std::collections::VecDeque;
@@ -17,7 +19,7 @@ use anyhow::Context;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::post;
 use futures_util::{StreamExt, stream};
@@ -117,6 +119,7 @@ impl FakeReply {
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
     pub path: String,
+    pub query: Option<String>,
     /// Header names lower-cased.
     pub headers: Vec<(String, String)>,
     pub body: Value,
@@ -155,6 +158,7 @@ impl Drop for FakeLlm {
 enum Flavor {
     OpenAi,
     Anthropic,
+    Gemini,
 }
 
 impl FakeLlm {
@@ -164,11 +168,15 @@ impl FakeLlm {
         let app = Router::new()
             .route(
                 "/v1/chat/completions",
-                post(|s, h, b| handle(Flavor::OpenAi, "/v1/chat/completions", s, h, b)),
+                post(|s, u, h, b| handle(Flavor::OpenAi, s, u, h, b)),
             )
             .route(
                 "/v1/messages",
-                post(|s, h, b| handle(Flavor::Anthropic, "/v1/messages", s, h, b)),
+                post(|s, u, h, b| handle(Flavor::Anthropic, s, u, h, b)),
+            )
+            .route(
+                "/v1beta/models/{*model_action}",
+                post(|s, u, h, b| handle(Flavor::Gemini, s, u, h, b)),
             )
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -205,6 +213,11 @@ impl FakeLlm {
         format!("http://{}/v1", self.addr)
     }
 
+    /// Base URL for Gemini clients (includes `/v1beta`).
+    pub fn gemini_base_url(&self) -> String {
+        format!("http://{}/v1beta", self.addr)
+    }
+
     /// Base URL for Anthropic-style clients (no `/v1`, as OpenClaw configures it).
     pub fn anthropic_base_url(&self) -> String {
         format!("http://{}", self.addr)
@@ -217,13 +230,14 @@ impl FakeLlm {
 
 async fn handle(
     flavor: Flavor,
-    path: &'static str,
     State(shared): State<Arc<Shared>>,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let recorded = RecordedRequest {
-        path: path.to_string(),
+        path: uri.path().to_string(),
+        query: uri.query().map(str::to_string),
         headers: headers
             .iter()
             .map(|(n, v)| {
@@ -247,6 +261,7 @@ async fn handle(
         .pop_front();
     let Some(reply) = reply else {
         return error_response(
+            flavor,
             500,
             "fake_llm_unscripted",
             "fake LLM: no reply queued",
@@ -259,7 +274,13 @@ async fn handle(
             error_type,
             message,
             retry_after,
-        } => error_response(status, &error_type, &message, retry_after.as_deref()),
+        } => error_response(
+            flavor,
+            status,
+            &error_type,
+            &message,
+            retry_after.as_deref(),
+        ),
         FakeReply::RawSse(body) => Response::builder()
             .status(StatusCode::OK)
             .header("content-type", "text/event-stream")
@@ -273,6 +294,7 @@ async fn handle(
             let events = match flavor {
                 Flavor::OpenAi => openai::sse_events(&steps, usage),
                 Flavor::Anthropic => anthropic::sse_events(&steps, usage),
+                Flavor::Gemini => gemini::sse_events(&steps, usage),
             };
             sse_response(flavor, events, ending)
         }
@@ -280,13 +302,13 @@ async fn handle(
 }
 
 fn error_response(
+    flavor: Flavor,
     status: u16,
     error_type: &str,
     message: &str,
     retry_after: Option<&str>,
 ) -> Response {
-    // Both APIs nest errors as {"error":{"type","message"}}; Anthropic adds a top-level type.
-    let body = json!({"type": "error", "error": {"type": error_type, "message": message}});
+    let body = error_body(flavor, status, error_type, message);
     let mut response = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         .header("content-type", "application/json");
@@ -296,6 +318,19 @@ fn error_response(
     response
         .body(Body::from(body.to_string()))
         .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+/// OpenAI and Anthropic nest `{"type","message"}` under `error` (Anthropic adds a top-level
+/// type); Gemini uses Google's `{"code","message","status"}`.
+fn error_body(flavor: Flavor, status: u16, error_type: &str, message: &str) -> Value {
+    match flavor {
+        Flavor::Gemini => {
+            json!({"error": {"code": status, "message": message, "status": error_type}})
+        }
+        Flavor::OpenAi | Flavor::Anthropic => {
+            json!({"type": "error", "error": {"type": error_type, "message": message}})
+        }
+    }
 }
 
 /// Sends each SSE event as its own chunk so clients see realistic framing.
@@ -313,9 +348,9 @@ fn sse_response(flavor: Flavor, events: Vec<String>, ending: FakeEnding) -> Resp
         ..
     } = &ending
     {
-        let error = json!({"type": "error", "error": {"type": error_type, "message": message}});
+        let error = error_body(flavor, 500, error_type, message);
         chunks.push(Ok(match flavor {
-            Flavor::OpenAi => format!("data: {error}\n\n"),
+            Flavor::OpenAi | Flavor::Gemini => format!("data: {error}\n\n"),
             Flavor::Anthropic => format!("event: error\ndata: {error}\n\n"),
         }));
     }
