@@ -3,7 +3,7 @@
 use crate::error::ProviderError;
 use crate::http::{EventStream, HttpTransport};
 use crate::types::CompletionRequest;
-use crate::{anthropic, gemini, openai_chat};
+use crate::{anthropic, gemini, openai_chat, openai_responses};
 
 /// The wire protocol a provider speaks (`models.providers.<id>.api`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +117,14 @@ impl ProviderClient {
                         Box::new(openai_chat::ChatParser::default()),
                     )
                 }
+                ProviderApi::OpenAiResponses => {
+                    headers.push(("authorization".into(), format!("Bearer {secret}")));
+                    (
+                        format!("{base}/responses"),
+                        openai_responses::build_body(request),
+                        Box::new(openai_responses::ResponsesParser::default()),
+                    )
+                }
                 ProviderApi::AnthropicMessages => {
                     headers.push((
                         "anthropic-version".into(),
@@ -148,12 +156,6 @@ impl ProviderClient {
                         gemini::build_body(request),
                         Box::new(gemini::GeminiParser::default()),
                     )
-                }
-                other => {
-                    return Err(ProviderError::UnsupportedApi {
-                        provider: self.endpoint.provider.clone(),
-                        api: other.as_str().to_string(),
-                    });
                 }
             };
         // Configured headers come last so they can override defaults (e.g. a proxy's auth).

@@ -3,8 +3,8 @@
 //! Design:
 //! - [`types`] holds a provider-neutral [`CompletionRequest`] and the single streamed
 //!   [`ProviderEvent`] vocabulary; callers never see wire formats.
-//! - Each wire API is a body builder plus an SSE parser ([`openai_chat`], [`anthropic`],
-//!   [`gemini`]),
+//! - Each wire API is a body builder plus an SSE parser ([`openai_chat`],
+//!   [`openai_responses`], [`anthropic`], [`gemini`]),
 //!   hand-written over one reqwest client ([`http::HttpTransport`]) because typed SDKs break on
 //!   "compatible" servers. The transport bounds body size, line length and request time, and
 //!   turns non-2xx replies into [`ProviderError::Http`] with a [`FailureKind`] and `Retry-After`.
@@ -23,6 +23,7 @@ pub mod gemini;
 pub mod http;
 pub mod model_ref;
 pub mod openai_chat;
+pub mod openai_responses;
 pub mod registry;
 pub mod resolve;
 pub mod sse;

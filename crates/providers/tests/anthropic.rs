@@ -265,22 +265,6 @@ async fn stream_without_message_stop_is_cut() {
 }
 
 #[tokio::test]
-async fn unsupported_api_is_reported_before_any_request() {
-    let fake = FakeLlm::start().await.unwrap();
-    let client = client(
-        ProviderApi::OpenAiResponses,
-        fake.anthropic_base_url(),
-        key(),
-    );
-    let error = client.stream(&weather_request()).await.unwrap_err();
-    assert!(
-        matches!(error, ProviderError::UnsupportedApi { .. }),
-        "{error:?}"
-    );
-    assert!(fake.requests().is_empty());
-}
-
-#[tokio::test]
 async fn mid_stream_overloaded_error_is_rate_limit() {
     let fake = FakeLlm::start().await.unwrap();
     fake.push(FakeReply::Stream {

@@ -1,8 +1,8 @@
 //! Scriptable fake LLM servers on 127.0.0.1 speaking the real OpenAI Chat Completions,
-//! Anthropic Messages and Gemini streamGenerateContent SSE formats.
+//! OpenAI Responses, Anthropic Messages and Gemini streamGenerateContent SSE formats.
 //!
-//! One [`FakeLlm`] serves all three APIs (`POST /v1/chat/completions`, `POST /v1/messages`,
-//! `POST /v1beta/models/<model>:streamGenerateContent`);
+//! One [`FakeLlm`] serves all four APIs (`POST /v1/chat/completions`, `POST /v1/responses`,
+//! `POST /v1/messages`, `POST /v1beta/models/<model>:streamGenerateContent`);
 //! tests queue [`FakeReply`] values, one consumed per request, and inspect what the client
 //! sent through [`FakeLlm::requests`]. Replies can stream text, thinking and tool calls, fail
 //! with a status and `Retry-After`, or end early (cleanly truncated or with a reset).
@@ -10,6 +10,7 @@
 mod anthropic;
 mod gemini;
 mod openai;
+mod responses;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -157,6 +158,7 @@ impl Drop for FakeLlm {
 #[derive(Clone, Copy)]
 enum Flavor {
     OpenAi,
+    Responses,
     Anthropic,
     Gemini,
 }
@@ -169,6 +171,10 @@ impl FakeLlm {
             .route(
                 "/v1/chat/completions",
                 post(|s, u, h, b| handle(Flavor::OpenAi, s, u, h, b)),
+            )
+            .route(
+                "/v1/responses",
+                post(|s, u, h, b| handle(Flavor::Responses, s, u, h, b)),
             )
             .route(
                 "/v1/messages",
@@ -295,6 +301,7 @@ async fn handle(
                 Flavor::OpenAi => openai::sse_events(&steps, usage),
                 Flavor::Anthropic => anthropic::sse_events(&steps, usage),
                 Flavor::Gemini => gemini::sse_events(&steps, usage),
+                Flavor::Responses => responses::sse_events(&steps, usage),
             };
             sse_response(flavor, events, ending)
         }
@@ -327,7 +334,7 @@ fn error_body(flavor: Flavor, status: u16, error_type: &str, message: &str) -> V
         Flavor::Gemini => {
             json!({"error": {"code": status, "message": message, "status": error_type}})
         }
-        Flavor::OpenAi | Flavor::Anthropic => {
+        Flavor::OpenAi | Flavor::Responses | Flavor::Anthropic => {
             json!({"type": "error", "error": {"type": error_type, "message": message}})
         }
     }
@@ -351,7 +358,7 @@ fn sse_response(flavor: Flavor, events: Vec<String>, ending: FakeEnding) -> Resp
         let error = error_body(flavor, 500, error_type, message);
         chunks.push(Ok(match flavor {
             Flavor::OpenAi | Flavor::Gemini => format!("data: {error}\n\n"),
-            Flavor::Anthropic => format!("event: error\ndata: {error}\n\n"),
+            Flavor::Anthropic | Flavor::Responses => format!("event: error\ndata: {error}\n\n"),
         }));
     }
     let head = stream::iter(chunks);
