@@ -65,6 +65,16 @@ impl std::fmt::Debug for Credential {
     }
 }
 
+/// Differences between OpenAI-compatible Chat Completions servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChatCompat {
+    /// OpenAI's own API wants `max_completion_tokens` (reasoning models reject `max_tokens`);
+    /// most compatible servers only know `max_tokens`.
+    pub max_completion_tokens: bool,
+    /// Whether `reasoning_effort` may be sent; servers that do not know it may reject it.
+    pub supports_reasoning_effort: bool,
+}
+
 /// Everything needed to call one provider endpoint.
 #[derive(Debug, Clone)]
 pub struct ProviderEndpoint {
@@ -75,6 +85,8 @@ pub struct ProviderEndpoint {
     pub base_url: String,
     /// Extra headers from `models.providers.<id>.headers`.
     pub headers: Vec<(String, String)>,
+    /// Chat Completions dialect (ignored by other APIs).
+    pub chat_compat: ChatCompat,
 }
 
 /// A wire client bound to one endpoint and credential.
@@ -113,7 +125,7 @@ impl ProviderClient {
                     headers.push(("authorization".into(), format!("Bearer {secret}")));
                     (
                         format!("{base}/chat/completions"),
-                        openai_chat::build_body(request),
+                        openai_chat::build_body(request, self.endpoint.chat_compat),
                         Box::new(openai_chat::ChatParser::default()),
                     )
                 }

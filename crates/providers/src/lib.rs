@@ -29,7 +29,7 @@ pub mod resolve;
 pub mod sse;
 pub mod types;
 
-pub use client::{Credential, ProviderApi, ProviderClient, ProviderEndpoint};
+pub use client::{ChatCompat, Credential, ProviderApi, ProviderClient, ProviderEndpoint};
 pub use credentials::{
     AUTH_PROFILES_FILE, AgentAuthContext, AuthStore, CredentialSource, ResolvedCredential,
     StoredCredential, resolve_credential,

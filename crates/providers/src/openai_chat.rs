@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{Value, json};
 
+use crate::client::ChatCompat;
 use crate::http::WireParser;
 use crate::sse::SseEvent;
 use crate::types::{
@@ -12,7 +13,7 @@ use crate::types::{
 };
 
 /// Builds the JSON body for a streamed chat completion.
-pub fn build_body(request: &CompletionRequest) -> Value {
+pub fn build_body(request: &CompletionRequest, compat: ChatCompat) -> Value {
     let mut messages = Vec::new();
     if let Some(system) = &request.system {
         messages.push(json!({"role": "system", "content": system}));
@@ -25,8 +26,13 @@ pub fn build_body(request: &CompletionRequest) -> Value {
         "messages": messages,
         "stream": true,
         "stream_options": {"include_usage": true},
-        "max_tokens": request.max_tokens,
     });
+    let max_tokens_field = if compat.max_completion_tokens {
+        "max_completion_tokens"
+    } else {
+        "max_tokens"
+    };
+    body[max_tokens_field] = json!(request.max_tokens);
     if !request.tools.is_empty() {
         body["tools"] = request
             .tools
@@ -43,7 +49,8 @@ pub fn build_body(request: &CompletionRequest) -> Value {
             })
             .collect();
     }
-    if request.thinking != ThinkingLevel::Off
+    if compat.supports_reasoning_effort
+        && request.thinking != ThinkingLevel::Off
         && let Some(effort) = request.thinking.openai_reasoning_effort()
     {
         body["reasoning_effort"] = json!(effort);

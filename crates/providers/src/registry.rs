@@ -2,7 +2,7 @@
 
 use openclaw_config::Config;
 
-use crate::client::{ProviderApi, ProviderEndpoint};
+use crate::client::{ChatCompat, ProviderApi, ProviderEndpoint};
 use crate::error::ProviderError;
 use crate::model_ref::normalize_provider;
 
@@ -108,6 +108,16 @@ pub fn preset(provider: &str) -> Option<&'static ProviderPreset> {
     PRESETS.iter().find(|p| p.id == id)
 }
 
+/// The Chat Completions dialect: OpenAI itself (by id or host) gets `max_completion_tokens`
+/// and `reasoning_effort`; OpenRouter and xAI accept `reasoning_effort`; others get neither.
+fn chat_compat(provider: &str, base_url: &str) -> ChatCompat {
+    let is_openai = provider == "openai" || base_url.contains("://api.openai.com");
+    ChatCompat {
+        max_completion_tokens: is_openai,
+        supports_reasoning_effort: is_openai || matches!(provider, "openrouter" | "xai"),
+    }
+}
+
 /// A provider ready to be called once a credential is found.
 #[derive(Debug, Clone)]
 pub struct ResolvedProvider {
@@ -161,10 +171,11 @@ pub fn resolve_provider(
         .unwrap_or_default();
     Ok(ResolvedProvider {
         endpoint: ProviderEndpoint {
-            provider: id,
+            provider: id.clone(),
             api,
-            base_url,
+            base_url: base_url.clone(),
             headers,
+            chat_compat: chat_compat(&id, &base_url),
         },
         env_keys: preset.map_or(&[], |p| p.env_keys),
         config_api_key: custom

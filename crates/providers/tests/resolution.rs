@@ -5,9 +5,9 @@ use std::path::Path;
 
 use openclaw_config::{Config, Env};
 use openclaw_providers::{
-    AgentAuthContext, Credential, CredentialSource, HttpLimits, HttpTransport, ModelCatalog,
-    ModelRef, ProviderApi, ProviderError, ProviderEvent, client_for_model, resolve_agent_model,
-    resolve_credential, resolve_provider,
+    AgentAuthContext, ChatCompat, Credential, CredentialSource, HttpLimits, HttpTransport,
+    ModelCatalog, ModelRef, ProviderApi, ProviderError, ProviderEvent, client_for_model,
+    resolve_agent_model, resolve_credential, resolve_provider,
 };
 use openclaw_testkit::fake_llm::{FakeLlm, FakeReply};
 use serde_json::{Value, json};
@@ -121,6 +121,10 @@ fn presets_and_config_overrides() {
     let groq = resolve_provider(&cfg, "groq").unwrap();
     assert_eq!(groq.endpoint.base_url, "https://api.groq.com/openai/v1");
     assert_eq!(groq.endpoint.api, ProviderApi::OpenAiCompletions);
+    assert_eq!(groq.endpoint.chat_compat, ChatCompat::default());
+    let openai = resolve_provider(&cfg, "openai").unwrap();
+    assert!(openai.endpoint.chat_compat.max_completion_tokens);
+    assert!(openai.endpoint.chat_compat.supports_reasoning_effort);
 
     let local = resolve_provider(&cfg, "local").unwrap();
     assert_eq!(local.config_api_key.as_deref(), Some("sk-local"));
@@ -335,5 +339,7 @@ async fn resolved_client_streams_against_overridden_base_url() {
     let sent = &fake.requests()[0];
     assert_eq!(sent.header("authorization"), Some("Bearer sk-stored"));
     assert_eq!(sent.body["model"], "gpt-5.2");
-    assert_eq!(sent.body["max_tokens"], 32);
+    // OpenAI's own API (by provider id) gets max_completion_tokens, not max_tokens.
+    assert_eq!(sent.body["max_completion_tokens"], 32);
+    assert!(sent.body.get("max_tokens").is_none());
 }

@@ -2,8 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // test helpers may panic; not every test uses every helper
 
 use openclaw_providers::{
-    CompletionRequest, Credential, HttpLimits, HttpTransport, Message, ProviderApi, ProviderClient,
-    ProviderEndpoint, ThinkingLevel, ToolSpec,
+    ChatCompat, CompletionRequest, Credential, HttpLimits, HttpTransport, Message, ProviderApi,
+    ProviderClient, ProviderEndpoint, ThinkingLevel, ToolSpec,
 };
 use serde_json::json;
 
@@ -25,6 +25,7 @@ pub fn client_with_limits(
             api,
             base_url,
             headers: vec![("x-custom".into(), "yes".into())],
+            chat_compat: ChatCompat::default(),
         },
         credential,
     )
