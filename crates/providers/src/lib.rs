@@ -12,6 +12,8 @@
 //! - [`model_ref`] parses `provider/model` refs and aliases; [`registry`] resolves a provider id
 //!   to an endpoint from built-in presets overridden by `models.providers`; [`credentials`]
 //!   finds the key (auth-profiles.json, env, config) or produces OpenClaw's exact error.
+//! - [`failover`] holds the pure policy (candidate order, cooldown and billing backoff,
+//!   the "All models failed" summary); rotation state is the caller's.
 //!
 //! This crate knows nothing about the gateway and never touches SQLite.
 
@@ -19,6 +21,7 @@ pub mod anthropic;
 pub mod client;
 pub mod credentials;
 pub mod error;
+pub mod failover;
 pub mod gemini;
 pub mod http;
 pub mod model_ref;
@@ -35,6 +38,9 @@ pub use credentials::{
     StoredCredential, resolve_credential,
 };
 pub use error::{FailureKind, ProviderError, classify_failure, parse_retry_after};
+pub use failover::{
+    billing_disable_duration, fallback_candidates, profile_cooldown, summarize_failures,
+};
 pub use http::{EventStream, HttpLimits, HttpTransport, install_crypto_provider};
 pub use model_ref::{
     DEFAULT_MODEL, ModelCatalog, ModelRef, agent_primary_model, normalize_provider,
