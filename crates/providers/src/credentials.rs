@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::client::Credential;
 use crate::error::ProviderError;
+use crate::model_ref::normalize_provider;
 use crate::registry::ResolvedProvider;
 
 /// File name of the per-agent credential store.
@@ -173,7 +174,7 @@ pub fn profile_order(config: &Config, store: &AuthStore, provider: &str) -> Vec<
         .and_then(|a| a.profiles.as_ref())
         .into_iter()
         .flatten()
-        .filter(|(_, profile)| profile.provider == provider)
+        .filter(|(_, profile)| normalize_provider(&profile.provider) == provider)
         .map(|(id, _)| id.clone())
         .collect();
     if !configured.is_empty() {
@@ -187,7 +188,7 @@ pub fn profile_order(config: &Config, store: &AuthStore, provider: &str) -> Vec<
     let mut stored: Vec<(&String, &StoredCredential)> = store
         .profiles
         .iter()
-        .filter(|(_, cred)| cred.provider() == provider)
+        .filter(|(_, cred)| normalize_provider(cred.provider()) == provider)
         .collect();
     stored.sort_by_key(|(id, cred)| (rank(cred.mode()), (*id).clone()));
     stored.into_iter().map(|(id, _)| id.clone()).collect()
@@ -227,7 +228,9 @@ pub fn resolve_credential(
         let Some(stored) = store.profiles.get(&profile_id) else {
             continue;
         };
-        if stored.provider() != provider_id || !mode_matches(config, &profile_id, stored.mode()) {
+        if normalize_provider(stored.provider()) != provider_id
+            || !mode_matches(config, &profile_id, stored.mode())
+        {
             continue;
         }
         if let Some(credential) = stored.usable_credential(now_ms) {

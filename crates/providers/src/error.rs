@@ -63,7 +63,10 @@ pub enum ProviderError {
         kind: FailureKind,
         retry_after: Option<Duration>,
     },
-    #[error("request to {provider} at {url} failed: {detail}; check the base URL and network")]
+    #[error(
+        "request to {provider} at {url} failed: {detail}; {}",
+        if *timed_out { "the request deadline passed, retry or raise the timeout" } else { "check the base URL and network" }
+    )]
     Transport {
         provider: String,
         url: String,

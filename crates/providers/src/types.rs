@@ -17,6 +17,29 @@ pub enum ThinkingLevel {
 }
 
 impl ThinkingLevel {
+    /// Parses a level as users write it (`/think high`, `thinkingDefault`), with OpenClaw's
+    /// synonyms: `on` → low, `think` → minimal, `think-hard` → low, `think-harder`/`mid` →
+    /// medium, `ultrathink`/`highest`/`max` → high, `x-high` → xhigh. Case-insensitive;
+    /// spaces and underscores count as hyphens.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let key = raw.trim().to_ascii_lowercase().replace([' ', '_'], "-");
+        match key.as_str() {
+            "off" => Some(ThinkingLevel::Off),
+            "min" | "minimal" | "think" => Some(ThinkingLevel::Minimal),
+            "on" | "enable" | "enabled" | "low" | "thinkhard" | "think-hard" => {
+                Some(ThinkingLevel::Low)
+            }
+            "mid" | "med" | "medium" | "thinkharder" | "think-harder" | "harder" => {
+                Some(ThinkingLevel::Medium)
+            }
+            "high" | "ultra" | "ultrathink" | "thinkhardest" | "highest" | "max" => {
+                Some(ThinkingLevel::High)
+            }
+            "xhigh" | "x-high" => Some(ThinkingLevel::Xhigh),
+            _ => None,
+        }
+    }
+
     /// Anthropic extended-thinking token budget for this level; `None` means thinking is off.
     ///
     /// The budgets grow roughly 4x per level so each step is a noticeable change in depth.
@@ -196,4 +219,43 @@ pub enum ProviderEvent {
     Done {
         stop_reason: StopReason,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinking_levels_parse_like_openclaw() {
+        let cases = [
+            ("off", Some(ThinkingLevel::Off)),
+            ("Minimal", Some(ThinkingLevel::Minimal)),
+            ("max", Some(ThinkingLevel::High)),
+            ("highest", Some(ThinkingLevel::High)),
+            ("ultrathink", Some(ThinkingLevel::High)),
+            ("think harder", Some(ThinkingLevel::Medium)),
+            ("think_hard", Some(ThinkingLevel::Low)),
+            ("on", Some(ThinkingLevel::Low)),
+            ("think", Some(ThinkingLevel::Minimal)),
+            ("x-high", Some(ThinkingLevel::Xhigh)),
+            ("xhigh", Some(ThinkingLevel::Xhigh)),
+            ("extreme", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(ThinkingLevel::parse(raw), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn stop_reasons_map_and_keep_unknown_values() {
+        assert_eq!(StopReason::from_openai("tool_calls"), StopReason::ToolUse);
+        assert_eq!(
+            StopReason::from_anthropic("max_tokens"),
+            StopReason::MaxTokens
+        );
+        assert_eq!(
+            StopReason::from_anthropic("pause_turn"),
+            StopReason::Other("pause_turn".into())
+        );
+    }
 }
