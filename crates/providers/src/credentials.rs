@@ -17,6 +17,7 @@ use crate::client::Credential;
 use crate::error::ProviderError;
 use crate::model_ref::normalize_provider;
 use crate::registry::ResolvedProvider;
+use crate::usage_stats::ProfileUsage;
 
 /// File name of the per-agent credential store.
 pub const AUTH_PROFILES_FILE: &str = "auth-profiles.json";
@@ -105,6 +106,8 @@ pub struct AuthStore {
     pub profiles: BTreeMap<String, StoredCredential>,
     #[serde(default)]
     pub order: BTreeMap<String, Vec<String>>,
+    #[serde(default, rename = "usageStats")]
+    pub usage_stats: BTreeMap<String, ProfileUsage>,
 }
 
 impl AuthStore {
@@ -156,42 +159,73 @@ impl AgentAuthContext<'_> {
     }
 }
 
-/// Profile ids to try for a provider, in OpenClaw's base order: the store's `order`, else
-/// config `auth.order`, else config `auth.profiles` of that provider, else every stored
-/// profile of that provider (oauth before token before api_key, then by id).
-pub fn profile_order(config: &Config, store: &AuthStore, provider: &str) -> Vec<String> {
-    if let Some(order) = store.order.get(provider) {
-        return order.clone();
-    }
+/// Profile ids to try for a provider, in OpenClaw's order.
+///
+/// Candidates: the store's `order`, else config `auth.order` (both "explicit"), else config
+/// `auth.profiles` of that provider, else every stored profile of that provider. An explicit
+/// order is kept; otherwise profiles rotate round-robin: oauth before token before api_key,
+/// then least recently used first. Either way, profiles in cooldown go last, soonest
+/// expiry first.
+pub fn profile_order(
+    config: &Config,
+    store: &AuthStore,
+    provider: &str,
+    now_ms: i64,
+) -> Vec<String> {
     let auth = config.auth.as_ref();
-    if let Some(order) = auth
-        .and_then(|a| a.order.as_ref())
-        .and_then(|o| o.get(provider))
-    {
-        return order.clone();
-    }
-    let configured: Vec<String> = auth
-        .and_then(|a| a.profiles.as_ref())
-        .into_iter()
-        .flatten()
-        .filter(|(_, profile)| normalize_provider(&profile.provider) == provider)
-        .map(|(id, _)| id.clone())
-        .collect();
-    if !configured.is_empty() {
-        return configured;
-    }
-    let rank = |mode: AuthProfileMode| match mode {
-        AuthProfileMode::Oauth => 0,
-        AuthProfileMode::Token => 1,
-        AuthProfileMode::ApiKey => 2,
+    let explicit = store.order.get(provider).cloned().or_else(|| {
+        auth.and_then(|a| a.order.as_ref())
+            .and_then(|o| o.get(provider))
+            .cloned()
+    });
+    let is_explicit = explicit.is_some();
+    let candidates = explicit.unwrap_or_else(|| {
+        let configured: Vec<String> = auth
+            .and_then(|a| a.profiles.as_ref())
+            .into_iter()
+            .flatten()
+            .filter(|(_, profile)| normalize_provider(&profile.provider) == provider)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if !configured.is_empty() {
+            return configured;
+        }
+        store
+            .profiles
+            .iter()
+            .filter(|(_, cred)| normalize_provider(cred.provider()) == provider)
+            .map(|(id, _)| id.clone())
+            .collect()
+    });
+    let unusable_until = |id: &str| {
+        store
+            .usage_stats
+            .get(id)
+            .and_then(|usage| usage.unusable_until(now_ms))
     };
-    let mut stored: Vec<(&String, &StoredCredential)> = store
-        .profiles
-        .iter()
-        .filter(|(_, cred)| normalize_provider(cred.provider()) == provider)
-        .collect();
-    stored.sort_by_key(|(id, cred)| (rank(cred.mode()), (*id).clone()));
-    stored.into_iter().map(|(id, _)| id.clone()).collect()
+    let (mut available, mut cooling): (Vec<String>, Vec<String>) = candidates
+        .into_iter()
+        .partition(|id| unusable_until(id).is_none());
+    if !is_explicit {
+        let rank = |id: &String| {
+            let type_rank = match store.profiles.get(id).map(StoredCredential::mode) {
+                Some(AuthProfileMode::Oauth) => 0,
+                Some(AuthProfileMode::Token) => 1,
+                Some(AuthProfileMode::ApiKey) | None => 2,
+            };
+            let last_used = store
+                .usage_stats
+                .get(id)
+                .and_then(|u| u.last_used)
+                .unwrap_or(0);
+            (type_rank, last_used)
+        };
+        // A stable sort keeps the listed order among equals.
+        available.sort_by_key(rank);
+    }
+    cooling.sort_by_key(|id| unusable_until(id).unwrap_or(i64::MAX));
+    available.extend(cooling);
+    available
 }
 
 /// Whether the config's declared mode accepts the stored type (config `oauth` also accepts a
@@ -224,7 +258,7 @@ pub fn resolve_credential(
     let provider_id = provider.endpoint.provider.as_str();
     let store_path = agent.auth_store_path();
     let store = AuthStore::load(&store_path)?;
-    for profile_id in profile_order(config, &store, provider_id) {
+    for profile_id in profile_order(config, &store, provider_id, now_ms) {
         let Some(stored) = store.profiles.get(&profile_id) else {
             continue;
         };

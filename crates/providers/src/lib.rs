@@ -13,7 +13,8 @@
 //!   to an endpoint from built-in presets overridden by `models.providers`; [`credentials`]
 //!   finds the key (auth-profiles.json, env, config) or produces OpenClaw's exact error.
 //! - [`failover`] holds the pure policy (candidate order, cooldown and billing backoff,
-//!   the "All models failed" summary); rotation state is the caller's.
+//!   the "All models failed" summary); [`usage_stats`] records per-profile cooldowns in
+//!   `auth-profiles.json`, which [`credentials`] honours when ordering profiles.
 //!
 //! This crate knows nothing about the gateway and never touches SQLite.
 
@@ -31,6 +32,7 @@ pub mod registry;
 pub mod resolve;
 pub mod sse;
 pub mod types;
+pub mod usage_stats;
 
 pub use client::{ChatCompat, Credential, ProviderApi, ProviderClient, ProviderEndpoint};
 pub use credentials::{
@@ -52,3 +54,4 @@ pub use types::{
     CompletionRequest, ContentPart, Message, ProviderEvent, Role, StopReason, ThinkingLevel,
     ToolSpec, Usage,
 };
+pub use usage_stats::{CooldownPolicy, ProfileUsage, save_profile_usage};
