@@ -34,6 +34,23 @@ impl FailureKind {
         )
     }
 
+    /// What the user can do about this kind of failure.
+    pub fn advice(self) -> &'static str {
+        match self {
+            FailureKind::Auth => {
+                "check the provider credentials (auth-profiles.json, env, or models.providers.<id>.apiKey)"
+            }
+            FailureKind::RateLimit => "wait and retry, or configure a fallback model",
+            FailureKind::Billing => "check the provider account's billing and credits",
+            FailureKind::Timeout => {
+                "retry; if it persists, check the network or the provider's status"
+            }
+            FailureKind::Format => "the request was rejected as malformed; report this as a bug",
+            FailureKind::ContextOverflow => "start a new session or compact the conversation",
+            FailureKind::Other => "retry later; if it persists, check the provider's status",
+        }
+    }
+
     /// Stable lowercase name, as OpenClaw prints it in `(reason)`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -52,8 +69,9 @@ impl FailureKind {
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     #[error(
-        "{provider} returned HTTP {status} from {url}: {message}{}",
-        retry_hint(*retry_after)
+        "{provider} returned HTTP {status} from {url}: {message}{}; {}",
+        retry_hint(*retry_after),
+        kind.advice()
     )]
     Http {
         provider: String,
@@ -92,7 +110,7 @@ pub enum ProviderError {
         url: String,
         detail: String,
     },
-    #[error("{provider} reported an error mid-stream: {message}")]
+    #[error("{provider} reported an error mid-stream: {message}; {}", kind.advice())]
     StreamError {
         provider: String,
         message: String,
@@ -150,6 +168,17 @@ impl ProviderError {
             ProviderError::NoApiKey { .. } => FailureKind::Auth,
             ProviderError::MalformedStream { .. } => FailureKind::Format,
             _ => FailureKind::Other,
+        }
+    }
+
+    /// A one-line description without advice, for lists such as "All models failed".
+    pub fn brief(&self) -> String {
+        match self {
+            ProviderError::Http {
+                status, message, ..
+            } => format!("HTTP {status}: {message}"),
+            ProviderError::StreamError { message, .. } => message.clone(),
+            other => other.to_string(),
         }
     }
 

@@ -84,7 +84,9 @@ pub fn summarize_failures(attempts: &[(ModelRef, ProviderError)]) -> String {
         _ => {
             let parts: Vec<String> = attempts
                 .iter()
-                .map(|(model, error)| format!("{model}: {error} ({})", error.kind().as_str()))
+                .map(|(model, error)| {
+                    format!("{model}: {} ({})", error.brief(), error.kind().as_str())
+                })
                 .collect();
             format!(
                 "All models failed ({}): {}",

@@ -91,6 +91,6 @@ fn failure_summary_matches_openclaw() {
     ]);
     assert_eq!(
         both,
-        "All models failed (2): anthropic/claude-opus-4-5: anthropic reported an error mid-stream: overloaded_error: Overloaded (rate_limit) | openai/gpt-9: Unknown model: openai/gpt-9 (unknown)"
+        "All models failed (2): anthropic/claude-opus-4-5: overloaded_error: Overloaded (rate_limit) | openai/gpt-9: Unknown model: openai/gpt-9 (unknown)"
     );
 }
