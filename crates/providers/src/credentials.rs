@@ -246,6 +246,68 @@ fn mode_matches(config: &Config, profile_id: &str, stored: AuthProfileMode) -> b
     }
 }
 
+/// Stored profiles usable for `provider`, in [`profile_order`]: the profile exists, belongs
+/// to the provider, matches the configured mode, and holds a live, non-empty secret.
+pub fn usable_profiles(
+    config: &Config,
+    store: &AuthStore,
+    provider_id: &str,
+    now_ms: i64,
+) -> Vec<(String, Credential)> {
+    profile_order(config, store, provider_id, now_ms)
+        .into_iter()
+        .filter_map(|profile_id| {
+            let stored = store.profiles.get(&profile_id)?;
+            if normalize_provider(stored.provider()) != provider_id
+                || !mode_matches(config, &profile_id, stored.mode())
+            {
+                return None;
+            }
+            let credential = stored.usable_credential(now_ms)?;
+            Some((profile_id, credential))
+        })
+        .collect()
+}
+
+/// The credential from environment variables, else `models.providers.<id>.apiKey`.
+pub fn credential_outside_profiles(
+    env: &Env,
+    provider: &ResolvedProvider,
+) -> Option<ResolvedCredential> {
+    for env_key in provider.env_keys {
+        if let Some(value) = env.get_non_empty(env_key.name).map(str::trim)
+            && !value.is_empty()
+        {
+            let credential = if env_key.is_token {
+                Credential::Token(value.to_string())
+            } else {
+                Credential::ApiKey(value.to_string())
+            };
+            return Some(ResolvedCredential {
+                credential,
+                source: CredentialSource::Env(env_key.name),
+            });
+        }
+    }
+    provider
+        .config_api_key
+        .as_ref()
+        .map(|key| ResolvedCredential {
+            credential: Credential::ApiKey(key.trim().to_string()),
+            source: CredentialSource::Config,
+        })
+}
+
+/// The "No API key found" error for this agent and provider.
+pub fn no_api_key_error(agent: &AgentAuthContext<'_>, provider_id: &str) -> ProviderError {
+    ProviderError::NoApiKey {
+        provider: provider_id.to_string(),
+        auth_store: agent.auth_store_path(),
+        agent_dir: agent.agent_dir.to_path_buf(),
+        agent_id: agent.agent_id.to_string(),
+    }
+}
+
 /// Finds the credential for `provider`: auth profiles, then env, then config `apiKey`;
 /// otherwise OpenClaw's exact "No API key found" error.
 pub fn resolve_credential(
@@ -256,49 +318,15 @@ pub fn resolve_credential(
     now_ms: i64,
 ) -> Result<ResolvedCredential, ProviderError> {
     let provider_id = provider.endpoint.provider.as_str();
-    let store_path = agent.auth_store_path();
-    let store = AuthStore::load(&store_path)?;
-    for profile_id in profile_order(config, &store, provider_id, now_ms) {
-        let Some(stored) = store.profiles.get(&profile_id) else {
-            continue;
-        };
-        if normalize_provider(stored.provider()) != provider_id
-            || !mode_matches(config, &profile_id, stored.mode())
-        {
-            continue;
-        }
-        if let Some(credential) = stored.usable_credential(now_ms) {
-            return Ok(ResolvedCredential {
-                credential,
-                source: CredentialSource::Profile(profile_id),
-            });
-        }
-    }
-    for env_key in provider.env_keys {
-        if let Some(value) = env.get_non_empty(env_key.name).map(str::trim)
-            && !value.is_empty()
-        {
-            let credential = if env_key.is_token {
-                Credential::Token(value.to_string())
-            } else {
-                Credential::ApiKey(value.to_string())
-            };
-            return Ok(ResolvedCredential {
-                credential,
-                source: CredentialSource::Env(env_key.name),
-            });
-        }
-    }
-    if let Some(key) = &provider.config_api_key {
+    let store = AuthStore::load(&agent.auth_store_path())?;
+    if let Some((profile_id, credential)) = usable_profiles(config, &store, provider_id, now_ms)
+        .into_iter()
+        .next()
+    {
         return Ok(ResolvedCredential {
-            credential: Credential::ApiKey(key.trim().to_string()),
-            source: CredentialSource::Config,
+            credential,
+            source: CredentialSource::Profile(profile_id),
         });
     }
-    Err(ProviderError::NoApiKey {
-        provider: provider_id.to_string(),
-        auth_store: store_path,
-        agent_dir: agent.agent_dir.to_path_buf(),
-        agent_id: agent.agent_id.to_string(),
-    })
+    credential_outside_profiles(env, provider).ok_or_else(|| no_api_key_error(agent, provider_id))
 }

@@ -129,6 +129,15 @@ pub enum ProviderError {
     },
     #[error("cannot read auth store {}: {detail}; fix or remove the file", path.display())]
     AuthStore { path: PathBuf, detail: String },
+    #[error(
+        "Provider {provider} is in cooldown (all profiles unavailable); wait for the cooldown or add another profile"
+    )]
+    ProviderCooldown { provider: String },
+    #[error("{summary}")]
+    AllModelsFailed {
+        summary: String,
+        last_kind: FailureKind,
+    },
     #[error("Unknown model: {0}")]
     UnknownModel(String),
     #[error(
@@ -166,6 +175,8 @@ impl ProviderError {
                 FailureKind::Timeout
             }
             ProviderError::NoApiKey { .. } => FailureKind::Auth,
+            ProviderError::ProviderCooldown { .. } => FailureKind::RateLimit,
+            ProviderError::AllModelsFailed { last_kind, .. } => *last_kind,
             ProviderError::MalformedStream { .. } => FailureKind::Format,
             _ => FailureKind::Other,
         }

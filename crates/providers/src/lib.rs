@@ -14,7 +14,8 @@
 //!   finds the key (auth-profiles.json, env, config) or produces OpenClaw's exact error.
 //! - [`failover`] holds the pure policy (candidate order, cooldown and billing backoff,
 //!   the "All models failed" summary); [`usage_stats`] records per-profile cooldowns in
-//!   `auth-profiles.json`, which [`credentials`] honours when ordering profiles.
+//!   `auth-profiles.json`, which [`credentials`] honours when ordering profiles;
+//!   [`runner::FailoverRunner`] opens a stream with profile rotation and model fallback.
 //!
 //! This crate knows nothing about the gateway and never touches SQLite.
 
@@ -30,6 +31,7 @@ pub mod openai_chat;
 pub mod openai_responses;
 pub mod registry;
 pub mod resolve;
+pub mod runner;
 pub mod sse;
 pub mod types;
 pub mod usage_stats;
@@ -50,6 +52,7 @@ pub use model_ref::{
 };
 pub use registry::{EnvKey, PRESETS, ProviderPreset, ResolvedProvider, preset, resolve_provider};
 pub use resolve::{ResolvedModel, client_for_model};
+pub use runner::{FailoverRunner, OpenedStream};
 pub use types::{
     CompletionRequest, ContentPart, Message, ProviderEvent, Role, StopReason, ThinkingLevel,
     ToolSpec, Usage,
