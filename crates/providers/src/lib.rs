@@ -52,7 +52,7 @@ pub use model_ref::{
 };
 pub use registry::{EnvKey, PRESETS, ProviderPreset, ResolvedProvider, preset, resolve_provider};
 pub use resolve::{ResolvedModel, client_for_model};
-pub use runner::{FailoverRunner, OpenedStream};
+pub use runner::{FailoverRunner, OpenedStream, ProfilePin};
 pub use types::{
     CompletionRequest, ContentPart, Message, ProviderEvent, Role, StopReason, ThinkingLevel,
     ToolSpec, Usage,

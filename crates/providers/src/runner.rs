@@ -28,6 +28,18 @@ pub struct OpenedStream {
     pub stream: EventStream,
 }
 
+/// A session's preference for one auth profile.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ProfilePin {
+    #[default]
+    None,
+    /// Sticky choice from earlier turns: tried first, rotated away from on failure.
+    Session(String),
+    /// Chosen by the user (`/model …@<profileId>`): the only profile used for its provider;
+    /// a failure moves to the next model instead of another profile.
+    User(String),
+}
+
 /// Everything needed to pick models and credentials for one agent.
 #[derive(Debug, Clone)]
 pub struct FailoverRunner<'a> {
@@ -35,6 +47,7 @@ pub struct FailoverRunner<'a> {
     pub env: &'a Env,
     pub agent: AgentAuthContext<'a>,
     pub transport: HttpTransport,
+    pub pin: ProfilePin,
 }
 
 impl FailoverRunner<'_> {
@@ -81,7 +94,21 @@ impl FailoverRunner<'_> {
         let mut request = request.clone();
         request.model = model.model.clone();
         let store = AuthStore::load(&self.agent.auth_store_path())?;
-        let profiles = usable_profiles(self.config, &store, &provider_id, now_ms);
+        let mut profiles = usable_profiles(self.config, &store, &provider_id, now_ms);
+        match &self.pin {
+            ProfilePin::None => {}
+            ProfilePin::Session(pinned) => {
+                if let Some(position) = profiles.iter().position(|(id, _)| id == pinned) {
+                    let entry = profiles.remove(position);
+                    profiles.insert(0, entry);
+                }
+            }
+            ProfilePin::User(pinned) => {
+                if profiles.iter().any(|(id, _)| id == pinned) {
+                    profiles.retain(|(id, _)| id == pinned);
+                }
+            }
+        }
         if profiles.is_empty() {
             let credential = credential_outside_profiles(self.env, &provider)
                 .ok_or_else(|| no_api_key_error(&self.agent, &provider_id))?;

@@ -6,7 +6,7 @@ use std::path::Path;
 use openclaw_config::{Config, Env};
 use openclaw_providers::{
     AgentAuthContext, AuthStore, CompletionRequest, FailoverRunner, FailureKind, HttpLimits,
-    HttpTransport, Message, ModelRef, ProviderError, ProviderEvent, ThinkingLevel,
+    HttpTransport, Message, ModelRef, ProfilePin, ProviderError, ProviderEvent, ThinkingLevel,
 };
 use openclaw_testkit::fake_llm::{FakeLlm, FakeReply};
 use serde_json::{Value, json};
@@ -59,6 +59,7 @@ fn runner<'a>(config: &'a Config, env: &'a Env, dir: &'a Path) -> FailoverRunner
             agent_dir: dir,
         },
         transport: HttpTransport::new(HttpLimits::default()).unwrap(),
+        pin: ProfilePin::None,
     }
 }
 
@@ -210,4 +211,48 @@ async fn single_candidate_without_key_keeps_the_exact_error() {
             .starts_with("No API key found for provider \"openai\"."),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn session_pin_goes_first_and_user_pin_never_rotates() {
+    let fake = FakeLlm::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_store(dir.path(), two_openai_keys());
+    let cfg = config_for(&fake);
+    let env = Env::from_pairs([("ANTHROPIC_API_KEY", "sk-a")]);
+    let mut runner = runner(&cfg, &env, dir.path());
+
+    runner.pin = ProfilePin::Session("openai:b".into());
+    fake.push(FakeReply::text(&["b"]));
+    let opened = runner
+        .open(&request(), &[model("openai", "gpt-5.2")], NOW)
+        .await
+        .unwrap();
+    assert_eq!(opened.profile_id.as_deref(), Some("openai:b"));
+
+    // A user-pinned profile that fails hands over to the next model, not to openai:a.
+    runner.pin = ProfilePin::User("openai:b".into());
+    fake.push(FakeReply::error(
+        429,
+        "rate_limit_exceeded",
+        "Rate limit reached",
+    ));
+    fake.push(FakeReply::text(&["claude"]));
+    let candidates = [
+        model("openai", "gpt-5.2"),
+        model("anthropic", "claude-opus-4-5"),
+    ];
+    let opened = runner.open(&request(), &candidates, NOW).await.unwrap();
+    assert_eq!(opened.model, model("anthropic", "claude-opus-4-5"));
+    let auths: Vec<_> = fake
+        .requests()
+        .iter()
+        .map(|r| {
+            r.header("authorization")
+                .or(r.header("x-api-key"))
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(auths, ["Bearer key-b", "Bearer key-b", "sk-a"]);
 }
