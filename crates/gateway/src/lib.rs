@@ -12,7 +12,10 @@
 //! - Handshake rules and frame shapes come from `openclaw_protocol`; this crate only moves
 //!   bytes, keeps state, and implements methods (`methods`).
 //! - A restart (config change that needs one, `config.patch`/`apply`) happens in-process:
-//!   the serve loop closes sockets with 1012 and re-binds; the lock and log stay.
+//!   the serve loop closes sockets with 1012 and re-binds; the lock, log and store stay.
+//! - The session store (`openclaw_store`, SQLite) opens once after the lock, lives in
+//!   [`state::Shared`] for the process lifetime, and is closed (every write committed) after
+//!   the serve loop ends and before the lock is released.
 
 pub mod auth;
 pub mod bind;
@@ -75,6 +78,11 @@ pub enum RunError {
     },
     #[error("cannot start logging: {0}")]
     Logging(String),
+    /// The session database could not be opened (the store's message names the file and the fix).
+    #[error(
+        "Gateway failed to start: {0}\nThe session store lives in {1}; fix the problem above or move the file aside, then retry."
+    )]
+    Store(openclaw_store::StoreError, String),
 }
 
 /// Builds the logger settings from `logging.*`, `--verbose` and `NO_COLOR`/`--no-color`.
@@ -228,6 +236,7 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
                 .map_err(|e| RunError::StartFailed(e.short()))?,
         )
     };
+    let store = open_store(&paths).await?;
     let snapshot = state::Snapshot { loaded, serve };
     let shared = state::Shared::new(
         snapshot,
@@ -238,15 +247,50 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
         version,
         verbose,
         lock,
+        store,
     );
+    shared.refresh_sessions_summary().await;
     let signals = signals::spawn(shared.clone());
     let result = server::serve(shared.clone()).await;
     signals.abort();
+    // Every accepted session write is committed before the lock is released, so a gateway
+    // started right after this one sees them.
+    shared.close_store().await;
     shared.release_lock();
     result.map_err(|err| match err {
         server::ServeError::Bind(bind) => RunError::StartFailed(bind.to_string()),
         other => RunError::Serve(other),
     })
+}
+
+/// Opens `<state>/openclaw.sqlite` (after the lock, so two gateways never import at once); the
+/// first open imports a Node OpenClaw session layout found in the state dir.
+async fn open_store(paths: &StatePaths) -> Result<openclaw_store::Store, RunError> {
+    let store = openclaw_store::Store::open(&paths.state_dir)
+        .await
+        .map_err(|err| {
+            RunError::Store(
+                err,
+                paths
+                    .state_dir
+                    .join(openclaw_store::DATABASE_FILE)
+                    .display()
+                    .to_string(),
+            )
+        })?;
+    // The store itself logs the import's one info line; only what was skipped needs a word here.
+    if let Some(report) = store.import_report()
+        && (report.skipped_sessions > 0 || report.skipped_lines > 0)
+    {
+        tracing::warn!(
+            target: "gateway",
+            "Node session import skipped {} entries without sessionId and {} unreadable transcript lines; the original files under {} are unchanged",
+            report.skipped_sessions,
+            report.skipped_lines,
+            paths.state_dir.join("agents").display()
+        );
+    }
+    Ok(store)
 }
 
 /// One line per issue, `<path>: <message>` as OpenClaw prints them; an issue that knows its

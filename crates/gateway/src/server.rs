@@ -148,7 +148,12 @@ fn spawn_health_refresh(
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = every.tick() => shared.broadcast_health(),
+                _ = every.tick() => {
+                    // Sessions may change outside `sessions.*` (future agent turns): re-read
+                    // them so the broadcast is current.
+                    shared.refresh_sessions_summary().await;
+                    shared.broadcast_health();
+                }
             }
         }
     })

@@ -1,5 +1,6 @@
-//! Shared gateway state: the atomically swapped config snapshot, counters, presence and the
-//! event bus. One `Arc<Shared>` per process, reused across in-process restarts.
+//! Shared gateway state: the atomically swapped config snapshot, counters, presence, the
+//! event bus and the session store. One `Arc<Shared>` per process, reused across in-process
+//! restarts (so the store stays open while the serve loop re-binds).
 
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -7,10 +8,12 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use openclaw_config::{Env, LoadedConfig, StatePaths};
+use openclaw_store::{SessionQuery, Store};
 use tokio::sync::{Notify, broadcast};
 use tokio_util::sync::CancellationToken;
 
 use crate::lock::GatewayLock;
+use crate::methods::health::SessionsSummary;
 use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::ratelimit::AuthRateLimiter;
@@ -19,6 +22,9 @@ use crate::settings::{Overrides, ServeSettings};
 /// Capacity of the broadcast bus; a connection that falls this far behind loses events
 /// (OpenClaw's `dropIfSlow`) rather than stalling the others.
 pub const EVENT_BUS_CAPACITY: usize = 512;
+
+/// How long shutdown waits for in-flight requests to release the session store.
+const STORE_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Lifecycle phase reported by `/startupz` and `/readyz`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +94,11 @@ pub struct Shared {
     pub verbose: bool,
     pub host_name: String,
     lock: Mutex<Option<GatewayLock>>,
+    /// The session store; taken out (and closed) once, at shutdown.
+    store: Mutex<Option<Arc<Store>>>,
+    /// Session counts and recent keys per agent for `health`/`status`/hello-ok, which are
+    /// built synchronously; refreshed after every session change and before `health`/`status`.
+    sessions_summary: ArcSwap<SessionsSummary>,
 }
 
 impl Shared {
@@ -101,6 +112,7 @@ impl Shared {
         version: &'static str,
         verbose: bool,
         lock: Option<GatewayLock>,
+        store: Store,
     ) -> Arc<Self> {
         let (bus, _) = broadcast::channel(EVENT_BUS_CAPACITY);
         let host_name = host_name();
@@ -125,7 +137,63 @@ impl Shared {
             verbose,
             host_name,
             lock: Mutex::new(lock),
+            store: Mutex::new(Some(Arc::new(store))),
+            sessions_summary: ArcSwap::from_pointee(SessionsSummary::default()),
         })
+    }
+
+    /// The open session store, or `None` once shutdown has closed it.
+    pub fn store(&self) -> Option<Arc<Store>> {
+        self.store.lock().ok().and_then(|slot| slot.clone())
+    }
+
+    /// The last computed session summary (see [`Shared::refresh_sessions_summary`]).
+    pub fn sessions_summary(&self) -> Arc<SessionsSummary> {
+        self.sessions_summary.load_full()
+    }
+
+    /// Re-reads every session from the store into the summary `health`/`status` report. A
+    /// failed read keeps the previous summary (and says why) rather than reporting zero.
+    pub async fn refresh_sessions_summary(&self) {
+        let Some(store) = self.store() else {
+            return;
+        };
+        match store.list_sessions(SessionQuery::default()).await {
+            Ok(records) => self
+                .sessions_summary
+                .store(Arc::new(SessionsSummary::from_records(records))),
+            Err(err) => {
+                tracing::warn!(target: "gateway", "cannot refresh the session summary: {err}");
+            }
+        }
+    }
+
+    /// Closes the store at shutdown: waits for every accepted write to be committed. Requests
+    /// still holding the store (a connection that outlived the drain) get a short grace period.
+    pub async fn close_store(&self) {
+        let Some(mut store) = self.store.lock().ok().and_then(|mut slot| slot.take()) else {
+            return;
+        };
+        let deadline = Instant::now() + STORE_CLOSE_GRACE;
+        let store = loop {
+            match Arc::try_unwrap(store) {
+                Ok(store) => break store,
+                Err(shared) if Instant::now() < deadline => {
+                    store = shared;
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        target: "gateway",
+                        "session store still in use at shutdown; its queued writes finish without being awaited"
+                    );
+                    return;
+                }
+            }
+        };
+        if let Err(err) = store.close().await {
+            tracing::error!(target: "gateway", "closing the session store failed: {err}");
+        }
     }
 
     pub fn phase(&self) -> Phase {

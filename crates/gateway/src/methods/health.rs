@@ -1,16 +1,110 @@
 //! `health` and `status`: the same facts OpenClaw reports, honest about what is not running
-//! yet (no channels, no sessions, heartbeat not active in this build).
+//! yet (no channels, heartbeat not active in this build). Session counts come from the store
+//! through [`SessionsSummary`], a cached digest: hello-ok and the `health` broadcast are built
+//! synchronously, so they read the digest; the `health`/`status` methods refresh it first.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use openclaw_protocol::ErrorShape;
+use openclaw_store::SessionRecord;
 use serde_json::{Value, json};
 
 use super::Params;
 use crate::state::{Shared, Snapshot, now_ms};
 
-fn sessions_path(shared: &Shared, agent_id: &str) -> String {
+/// How many recently updated sessions `health` and `status` list per agent (OpenClaw: 5).
+pub const RECENT_SESSIONS: usize = 5;
+
+/// One agent's sessions: how many, and the most recently updated few.
+#[derive(Debug, Default, Clone)]
+pub struct AgentSessions {
+    pub count: usize,
+    /// Most recently updated first, at most [`RECENT_SESSIONS`].
+    pub recent: Vec<SessionRecord>,
+}
+
+/// Session counts for `health`/`status`, per agent and overall.
+#[derive(Debug, Default, Clone)]
+pub struct SessionsSummary {
+    by_agent: BTreeMap<String, AgentSessions>,
+    total: usize,
+    recent: Vec<SessionRecord>,
+}
+
+impl SessionsSummary {
+    /// Builds the digest from records ordered most recently updated first (the store's order).
+    pub fn from_records(records: Vec<SessionRecord>) -> Self {
+        let mut summary = Self {
+            total: records.len(),
+            ..Self::default()
+        };
+        for record in records {
+            let agent = summary.by_agent.entry(record.agent_id.clone()).or_default();
+            agent.count += 1;
+            if agent.recent.len() < RECENT_SESSIONS {
+                agent.recent.push(record.clone());
+            }
+            if summary.recent.len() < RECENT_SESSIONS {
+                summary.recent.push(record);
+            }
+        }
+        summary
+    }
+
+    /// The sessions of `agent_id` (none if it has no session).
+    pub fn agent(&self, agent_id: &str) -> AgentSessions {
+        self.by_agent.get(agent_id).cloned().unwrap_or_default()
+    }
+
+    /// Sessions of every agent.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// The most recently updated sessions of every agent.
+    pub fn recent(&self) -> &[SessionRecord] {
+        &self.recent
+    }
+}
+
+/// `{key, updatedAt, age}` as `health` lists recent sessions.
+fn recent_brief(records: &[SessionRecord], now: i64) -> Vec<Value> {
+    records
+        .iter()
+        .map(|record| {
+            json!({
+                "key": record.key,
+                "updatedAt": record.entry.updated_at,
+                "age": now.saturating_sub(record.entry.updated_at).max(0),
+            })
+        })
+        .collect()
+}
+
+/// Full session rows plus `age`, as `status` lists recent sessions.
+fn recent_rows(records: &[SessionRecord], now: i64) -> Vec<Value> {
+    records
+        .iter()
+        .map(|record| {
+            let mut row = super::sessions::session_row(record);
+            if let Value::Object(map) = &mut row {
+                map.insert(
+                    "age".into(),
+                    json!(now.saturating_sub(record.entry.updated_at).max(0)),
+                );
+            }
+            row
+        })
+        .collect()
+}
+
+fn now_ms_signed() -> i64 {
+    i64::try_from(now_ms()).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn sessions_path(shared: &Shared, agent_id: &str) -> String {
     shared
         .paths
         .state_dir
@@ -32,6 +126,16 @@ pub fn health_payload(shared: &Shared, snapshot: &Snapshot) -> Value {
     let started = Instant::now();
     let config = snapshot.config();
     let default_agent = config.default_agent_id();
+    let summary = shared.sessions_summary();
+    let now = now_ms_signed();
+    let agent_block = |id: &str| {
+        let sessions = summary.agent(id);
+        json!({
+            "path": sessions_path(shared, id),
+            "count": sessions.count,
+            "recent": recent_brief(&sessions.recent, now),
+        })
+    };
     let agents: Vec<Value> = config
         .agent_ids()
         .into_iter()
@@ -40,7 +144,7 @@ pub fn health_payload(shared: &Shared, snapshot: &Snapshot) -> Value {
                 "agentId": id,
                 "isDefault": id == default_agent,
                 "heartbeat": heartbeat_info(),
-                "sessions": {"path": sessions_path(shared, &id), "count": 0, "recent": []},
+                "sessions": agent_block(&id),
             })
         })
         .collect();
@@ -54,13 +158,14 @@ pub fn health_payload(shared: &Shared, snapshot: &Snapshot) -> Value {
         "heartbeatSeconds": 0,
         "defaultAgentId": default_agent,
         "agents": agents,
-        "sessions": {"path": sessions_path(shared, &default_agent), "count": 0, "recent": []},
+        "sessions": agent_block(&default_agent),
     })
 }
 
-pub fn health(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
+pub async fn health(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
     let map = params.closed(&["probe"])?;
     params.optional_bool(&map, "probe")?;
+    shared.refresh_sessions_summary().await;
     Ok(health_payload(shared, &shared.snapshot.load()))
 }
 
@@ -72,6 +177,22 @@ const DEFAULT_CONTEXT_TOKENS: u64 = 200_000;
 /// provider, and its context window (`agents.defaults.contextTokens`, else the custom
 /// provider catalog's `contextWindow` for that model, else 200k).
 fn session_defaults(resolved: &Value, primary: Option<&str>) -> Value {
+    let defaults = model_defaults(resolved, primary);
+    json!({"model": defaults.model, "contextTokens": defaults.context_tokens})
+}
+
+/// The model a session uses unless it overrides it: `sessions.list.defaults` and
+/// `status.sessions.defaults`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelDefaults {
+    pub provider: String,
+    pub model: String,
+    pub context_tokens: u64,
+}
+
+/// The primary model's provider and id, and its context window (`agents.defaults.contextTokens`,
+/// else the custom provider catalog's `contextWindow` for that model, else 200k).
+pub fn model_defaults(resolved: &Value, primary: Option<&str>) -> ModelDefaults {
     let (provider, model) = split_model_ref(resolved, primary.unwrap_or(DEFAULT_MODEL_REF));
     let configured = resolved
         .pointer("/agents/defaults/contextTokens")
@@ -91,12 +212,16 @@ fn session_defaults(resolved: &Value, primary: Option<&str>) -> Value {
     let context_tokens = configured
         .or_else(from_catalog)
         .unwrap_or(DEFAULT_CONTEXT_TOKENS);
-    json!({"model": model, "contextTokens": context_tokens})
+    ModelDefaults {
+        provider,
+        model,
+        context_tokens,
+    }
 }
 
 /// `provider/model` split at the first `/`; a bare name is an alias from
 /// `agents.defaults.models` (case-insensitive) or an Anthropic model.
-fn split_model_ref(resolved: &Value, reference: &str) -> (String, String) {
+pub(crate) fn split_model_ref(resolved: &Value, reference: &str) -> (String, String) {
     let reference = reference.trim();
     if let Some((provider, model)) = reference.split_once('/') {
         return (
@@ -127,8 +252,11 @@ fn pointer_escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-pub fn status(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
+pub async fn status(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
     params.closed(&[])?;
+    shared.refresh_sessions_summary().await;
+    let summary = shared.sessions_summary();
+    let now = now_ms_signed();
     let snapshot = shared.snapshot.load();
     let config = snapshot.config();
     let default_agent = config.default_agent_id();
@@ -140,7 +268,15 @@ pub fn status(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape>
         .collect();
     let by_agent: Vec<Value> = ids
         .iter()
-        .map(|id| json!({"agentId": id, "path": sessions_path(shared, id), "count": 0, "recent": []}))
+        .map(|id| {
+            let sessions = summary.agent(id);
+            json!({
+                "agentId": id,
+                "path": sessions_path(shared, id),
+                "count": sessions.count,
+                "recent": recent_rows(&sessions.recent, now),
+            })
+        })
         .collect();
     Ok(json!({
         "heartbeat": {"defaultAgentId": default_agent, "agents": heartbeat_agents},
@@ -148,9 +284,9 @@ pub fn status(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape>
         "queuedSystemEvents": [],
         "sessions": {
             "paths": paths,
-            "count": 0,
+            "count": summary.total(),
             "defaults": session_defaults(&snapshot.loaded.resolved, config.primary_model()),
-            "recent": [],
+            "recent": recent_rows(summary.recent(), now),
             "byAgent": by_agent,
         },
     }))

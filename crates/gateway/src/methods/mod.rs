@@ -7,6 +7,7 @@ pub mod health;
 pub mod hello;
 pub mod info;
 mod params;
+pub mod sessions;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use crate::ws::ClientAddr;
 pub use params::Params;
 
 /// Methods this build really implements; `features.methods` advertises exactly these.
+/// `sessions.resolve` also answers but, as in OpenClaw, is not advertised.
 pub const METHODS: &[&str] = &[
     "health",
     "status",
@@ -31,6 +33,12 @@ pub const METHODS: &[&str] = &[
     "config.patch",
     "config.schema",
     "agents.list",
+    "sessions.list",
+    "sessions.preview",
+    "sessions.patch",
+    "sessions.reset",
+    "sessions.delete",
+    "sessions.compact",
     "system-presence",
 ];
 
@@ -151,12 +159,19 @@ async fn dispatch(
     params: Params,
 ) -> Result<Value, ErrorShape> {
     match method {
-        "health" => health::health(shared, params),
-        "status" => health::status(shared, params),
+        "health" => health::health(shared, params).await,
+        "status" => health::status(shared, params).await,
         "logs.tail" => info::logs_tail(shared, params).await,
         "channels.status" => info::channels_status(params),
         "system-presence" => info::system_presence(shared, params),
         "agents.list" => info::agents_list(shared, params),
+        "sessions.list" => sessions::list(shared, params).await,
+        "sessions.preview" => sessions::preview(shared, params).await,
+        "sessions.patch" => sessions::patch(shared, params).await,
+        "sessions.reset" => sessions::reset(shared, params).await,
+        "sessions.delete" => sessions::delete(shared, params).await,
+        "sessions.compact" => sessions::compact(shared, params).await,
+        "sessions.resolve" => sessions::resolve(shared, params).await,
         "config.get" => config_methods::get(shared, conn, params),
         "config.schema" => config_methods::schema(params),
         "config.set" => config_methods::set(shared, params).await,
