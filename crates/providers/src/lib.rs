@@ -50,7 +50,10 @@ pub use model_ref::{
     DEFAULT_MODEL, ModelCatalog, ModelRef, agent_primary_model, normalize_provider,
     resolve_agent_model,
 };
-pub use registry::{EnvKey, PRESETS, ProviderPreset, ResolvedProvider, preset, resolve_provider};
+pub use registry::{
+    EnvKey, PRESETS, ProviderPreset, ResolvedProvider, preset, resolve_model_endpoint,
+    resolve_provider,
+};
 pub use resolve::{ResolvedModel, client_for_model};
 pub use runner::{FailoverRunner, OpenedStream, ProfilePin};
 pub use types::{

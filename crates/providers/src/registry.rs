@@ -4,7 +4,7 @@ use openclaw_config::Config;
 
 use crate::client::{ChatCompat, ProviderApi, ProviderEndpoint};
 use crate::error::ProviderError;
-use crate::model_ref::normalize_provider;
+use crate::model_ref::{ModelRef, normalize_provider};
 
 /// An environment variable that may hold a provider's secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,4 +182,69 @@ pub fn resolve_provider(
             .and_then(|c| c.api_key.clone())
             .filter(|k| !k.trim().is_empty()),
     })
+}
+
+/// Resolves the endpoint for one model: the provider's, then the matching
+/// `models.providers.<id>.models[]` entry's `api`, `headers` (added, overriding by name) and
+/// `compat` (`maxTokensField`, `supportsReasoningEffort`).
+pub fn resolve_model_endpoint(
+    config: &Config,
+    model: &ModelRef,
+) -> Result<ResolvedProvider, ProviderError> {
+    let mut resolved = resolve_provider(config, &model.provider)?;
+    let entry = config
+        .models
+        .as_ref()
+        .and_then(|m| m.providers.as_ref())
+        .and_then(|providers| {
+            providers
+                .iter()
+                .find(|(key, _)| normalize_provider(key) == resolved.endpoint.provider)
+        })
+        .and_then(|(_, provider)| provider.models.as_ref())
+        .and_then(|models| {
+            models
+                .iter()
+                .find(|m| m.get("id").and_then(|id| id.as_str()) == Some(model.model.as_str()))
+        });
+    let Some(entry) = entry else {
+        return Ok(resolved);
+    };
+    if let Some(api) = entry.get("api").and_then(|v| v.as_str()) {
+        resolved.endpoint.api =
+            ProviderApi::parse(api).ok_or_else(|| ProviderError::UnsupportedApi {
+                provider: resolved.endpoint.provider.clone(),
+                api: api.to_string(),
+            })?;
+    }
+    if let Some(headers) = entry.get("headers").and_then(|v| v.as_object()) {
+        for (name, value) in headers {
+            let Some(value) = value.as_str() else {
+                continue;
+            };
+            resolved
+                .endpoint
+                .headers
+                .retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
+            resolved
+                .endpoint
+                .headers
+                .push((name.clone(), value.to_string()));
+        }
+    }
+    if let Some(compat) = entry.get("compat") {
+        let chat = &mut resolved.endpoint.chat_compat;
+        match compat.get("maxTokensField").and_then(|v| v.as_str()) {
+            Some("max_completion_tokens") => chat.max_completion_tokens = true,
+            Some("max_tokens") => chat.max_completion_tokens = false,
+            _ => {}
+        }
+        if let Some(supported) = compat
+            .get("supportsReasoningEffort")
+            .and_then(|v| v.as_bool())
+        {
+            chat.supports_reasoning_effort = supported;
+        }
+    }
+    Ok(resolved)
 }

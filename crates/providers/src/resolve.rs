@@ -7,7 +7,7 @@ use crate::credentials::{AgentAuthContext, CredentialSource, resolve_credential}
 use crate::error::ProviderError;
 use crate::http::HttpTransport;
 use crate::model_ref::ModelRef;
-use crate::registry::resolve_provider;
+use crate::registry::resolve_model_endpoint;
 
 /// A client ready to stream for one model.
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ pub fn client_for_model(
     transport: HttpTransport,
     now_ms: i64,
 ) -> Result<ResolvedModel, ProviderError> {
-    let provider = resolve_provider(config, &model.provider)?;
+    let provider = resolve_model_endpoint(config, model)?;
     let credential = resolve_credential(config, env, agent, &provider, now_ms)?;
     Ok(ResolvedModel {
         model: model.clone(),

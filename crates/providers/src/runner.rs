@@ -15,7 +15,7 @@ use crate::error::{FailureKind, ProviderError};
 use crate::failover::summarize_failures;
 use crate::http::{EventStream, HttpTransport};
 use crate::model_ref::ModelRef;
-use crate::registry::resolve_provider;
+use crate::registry::resolve_model_endpoint;
 use crate::types::CompletionRequest;
 use crate::usage_stats::{CooldownPolicy, ProfileUsage, save_profile_usage};
 
@@ -89,7 +89,7 @@ impl FailoverRunner<'_> {
         model: &ModelRef,
         now_ms: i64,
     ) -> Result<OpenedStream, ProviderError> {
-        let provider = resolve_provider(self.config, &model.provider)?;
+        let provider = resolve_model_endpoint(self.config, model)?;
         let provider_id = provider.endpoint.provider.clone();
         let mut request = request.clone();
         request.model = model.model.clone();

@@ -7,7 +7,7 @@ use openclaw_config::{Config, Env};
 use openclaw_providers::{
     AgentAuthContext, ChatCompat, Credential, CredentialSource, HttpLimits, HttpTransport,
     ModelCatalog, ModelRef, ProviderApi, ProviderError, ProviderEvent, client_for_model,
-    resolve_agent_model, resolve_credential, resolve_provider,
+    resolve_agent_model, resolve_credential, resolve_model_endpoint, resolve_provider,
 };
 use openclaw_testkit::fake_llm::{FakeLlm, FakeReply};
 use serde_json::{Value, json};
@@ -342,4 +342,42 @@ async fn resolved_client_streams_against_overridden_base_url() {
     // OpenAI's own API (by provider id) gets max_completion_tokens, not max_tokens.
     assert_eq!(sent.body["max_completion_tokens"], 32);
     assert!(sent.body.get("max_tokens").is_none());
+}
+
+#[test]
+fn per_model_entries_override_api_headers_and_compat() {
+    let cfg = config(json!({"models": {"providers": {"proxy": {
+        "baseUrl": "http://127.0.0.1:8000/v1",
+        "api": "openai-completions",
+        "headers": {"x-team": "a", "x-keep": "1"},
+        "models": [
+            {"id": "claude-via-proxy", "name": "Claude", "api": "anthropic-messages", "headers": {"x-team": "b"}},
+            {"id": "o-model", "name": "O", "compat": {"maxTokensField": "max_completion_tokens", "supportsReasoningEffort": true}},
+            {"id": "odd", "name": "Odd", "api": "github-copilot"},
+        ],
+    }}}}));
+    let claude = resolve_model_endpoint(&cfg, &model("proxy", "claude-via-proxy")).unwrap();
+    assert_eq!(claude.endpoint.api, ProviderApi::AnthropicMessages);
+    assert_eq!(
+        claude.endpoint.headers,
+        vec![
+            ("x-keep".to_string(), "1".to_string()),
+            ("x-team".to_string(), "b".to_string())
+        ]
+    );
+    let o_model = resolve_model_endpoint(&cfg, &model("proxy", "o-model")).unwrap();
+    assert_eq!(
+        o_model.endpoint.chat_compat,
+        ChatCompat {
+            max_completion_tokens: true,
+            supports_reasoning_effort: true
+        }
+    );
+    let other = resolve_model_endpoint(&cfg, &model("proxy", "unlisted")).unwrap();
+    assert_eq!(other.endpoint.api, ProviderApi::OpenAiCompletions);
+    assert_eq!(other.endpoint.chat_compat, ChatCompat::default());
+    assert!(matches!(
+        resolve_model_endpoint(&cfg, &model("proxy", "odd")),
+        Err(ProviderError::UnsupportedApi { .. })
+    ));
 }
