@@ -103,6 +103,7 @@ impl HttpTransport {
             decoder: SseDecoder::new(self.limits.max_line_bytes),
             parser,
             pending: VecDeque::new(),
+            deferred_error: None,
             received: 0,
             max_bytes: self.limits.max_response_bytes,
             finished: false,
@@ -217,6 +218,8 @@ pub struct EventStream {
     decoder: SseDecoder,
     parser: Box<dyn WireParser + Send>,
     pending: VecDeque<ProviderEvent>,
+    /// An error that ended the stream, held back until the events before it are delivered.
+    deferred_error: Option<ProviderError>,
     received: usize,
     max_bytes: usize,
     finished: bool,
@@ -250,14 +253,14 @@ impl EventStream {
                 return Some(Ok(event));
             }
             if self.finished {
-                return None;
+                return self.deferred_error.take().map(Err);
             }
             match self.pull().await {
                 Ok(()) => {}
                 Err(error) => {
+                    // Events parsed before the failure (same chunk) are still delivered first.
                     self.finished = true;
-                    self.pending.clear();
-                    return Some(Err(error));
+                    self.deferred_error = Some(error);
                 }
             }
         }

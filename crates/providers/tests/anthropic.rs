@@ -297,3 +297,44 @@ async fn mid_stream_overloaded_error_is_rate_limit() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn events_before_an_error_in_the_same_chunk_are_delivered() {
+    let fake = FakeLlm::start().await.unwrap();
+    let body = [
+        r#"event: message_start"#,
+        r#"data: {"type":"message_start","message":{"usage":{"input_tokens":3,"output_tokens":1}}}"#,
+        "",
+        r#"event: content_block_start"#,
+        r#"data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+        "",
+        r#"event: content_block_delta"#,
+        r#"data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"partial"}}"#,
+        "",
+        r#"event: error"#,
+        r#"data: {"type":"error","error":{"type":"api_error","message":"Internal server error"}}"#,
+        "",
+        "",
+    ]
+    .join("\n");
+    fake.push(FakeReply::RawSse(body));
+    let client = client(
+        ProviderApi::AnthropicMessages,
+        fake.anthropic_base_url(),
+        key(),
+    );
+    let mut stream = client.stream(&weather_request()).await.unwrap();
+    assert_eq!(
+        stream.next().await.unwrap().unwrap(),
+        ProviderEvent::TextDelta("partial".into())
+    );
+    let error = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(error.kind(), FailureKind::Other);
+    assert!(
+        error
+            .to_string()
+            .contains("api_error: Internal server error"),
+        "{error}"
+    );
+    assert!(stream.next().await.is_none());
+}
