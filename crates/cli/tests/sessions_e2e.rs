@@ -36,6 +36,7 @@ async fn start(state: &Path) -> GatewayProcess {
     let config = json!({
         "gateway": {"mode": "local", "bind": "loopback", "auth": {"mode": "token", "token": TOKEN}},
         "agents": {"defaults": {"model": {"primary": "fake/fake-1"}}},
+        "commands": {"restart": true},
         "models": {"providers": {"fake": {
             "baseUrl": "http://127.0.0.1:9/v1",
             "api": "openai-completions",
@@ -211,6 +212,19 @@ async fn node_sessions_are_imported_served_changed_and_kept_across_restarts() {
     );
     let health = ok(&mut admin, "health", json!({})).await;
     assert_eq!(health["sessions"]["count"], 2);
+    admin.close().await;
+
+    // An in-process restart (SIGUSR1) keeps the same open store.
+    let since = gateway.line_count();
+    gateway.signal(Signal::Usr1).unwrap();
+    gateway
+        .wait_for_line_since(since, "gateway ready", Duration::from_secs(10))
+        .await
+        .unwrap();
+    let (mut admin, hello) = connect_ok(&gateway.url(), &v3_cli()).await.unwrap();
+    assert_eq!(hello["snapshot"]["health"]["sessions"]["count"], 2);
+    let list = ok(&mut admin, "sessions.list", json!({})).await;
+    assert_eq!(list["sessions"][0]["label"], "Renamed");
     admin.close().await;
     stop(gateway).await;
 

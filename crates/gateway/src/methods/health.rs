@@ -323,6 +323,45 @@ mod tests {
         );
     }
 
+    fn record(key: &str, agent: &str, updated_at: i64) -> SessionRecord {
+        SessionRecord {
+            key: key.to_owned(),
+            agent_id: agent.to_owned(),
+            entry: openclaw_store::SessionEntry::with_session_id(key, updated_at),
+        }
+    }
+
+    #[test]
+    fn summary_counts_every_session_and_keeps_the_newest_few_per_agent() {
+        // The store's order: newest first.
+        let mut records: Vec<SessionRecord> = (0..7)
+            .map(|i| record(&format!("agent:main:s{i}"), "main", 1_000 - i))
+            .collect();
+        records.insert(2, record("agent:ops:main", "ops", 999));
+        let summary = SessionsSummary::from_records(records);
+        assert_eq!(summary.total(), 8);
+        let main = summary.agent("main");
+        assert_eq!(main.count, 7);
+        let recent: Vec<&str> = main.recent.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(
+            recent,
+            [
+                "agent:main:s0",
+                "agent:main:s1",
+                "agent:main:s2",
+                "agent:main:s3",
+                "agent:main:s4"
+            ]
+        );
+        assert_eq!(summary.agent("ops").count, 1);
+        assert_eq!(summary.agent("nobody").count, 0);
+        assert_eq!(summary.recent()[2].key, "agent:ops:main");
+        assert_eq!(
+            recent_brief(&main.recent[..1], 1_500),
+            vec![json!({"key": "agent:main:s0", "updatedAt": 1000, "age": 500})]
+        );
+    }
+
     #[test]
     fn bare_model_names_resolve_through_aliases() {
         let resolved = json!({"agents": {"defaults": {"models": {
