@@ -350,6 +350,31 @@ async fn params_are_checked_and_read_only_clients_cannot_change_sessions() {
     )
     .await;
     assert_eq!(patched["entry"]["label"], "Fresh");
+    let session_id = patched["entry"]["sessionId"].as_str().unwrap();
+    let main = json!({"ok": true, "key": "agent:main:main"});
+    for params in [json!({"label": "Fresh"}), json!({"sessionId": session_id})] {
+        assert_eq!(ok(&mut admin, "sessions.resolve", params).await, main);
+    }
+    for (params, message) in [
+        (json!({}), "Either key, sessionId, or label is required"),
+        (
+            json!({"key": "main", "label": "Fresh"}),
+            "Provide either key, sessionId, or label (not multiple)",
+        ),
+        (
+            json!({"label": "nope"}),
+            "No session found with label: nope",
+        ),
+        (json!({"sessionId": "nope"}), "No session found: nope"),
+    ] {
+        let error = err(&mut admin, "sessions.resolve", params).await;
+        assert_eq!(error["message"], message);
+    }
+    let nothing = ok(&mut admin, "sessions.compact", json!({"key": "ghost"})).await;
+    assert_eq!(
+        nothing,
+        json!({"ok": true, "key": "agent:main:ghost", "compacted": false, "reason": "no sessionId"})
+    );
 
     // operator.read on protocol 4: may list and preview, not change.
     let (mut reader, _) = connect_ok(&gateway.url(), &v4_cli(&["operator.read"]))

@@ -29,6 +29,7 @@ const PREVIEW_MAX_KEYS: usize = 64;
 const LIST: &str = "sessions.list";
 const PREVIEW: &str = "sessions.preview";
 const PATCH: &str = "sessions.patch";
+const RESOLVE: &str = "sessions.resolve";
 
 /// OpenClaw's `SessionLabelString` limit.
 const LABEL_MAX_CHARS: usize = 64;
@@ -324,17 +325,102 @@ pub async fn preview(shared: &Arc<Shared>, params: Params) -> Result<Value, Erro
     Ok(json!({"ts": now_ms(), "previews": previews}))
 }
 
+/// `sessions.resolve`: exactly one of `key`, `sessionId` or `label` names the session; the
+/// answer is its stored key. `agentId`/`spawnedBy`/`include*` narrow the id and label search.
 pub async fn resolve(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
-    let map = params.closed(&["key"])?;
-    let key = params.required_str(&map, "key")?;
-    let store = store_of(shared)?;
-    let resolved = resolve_key(&store, key, &default_agent(shared)).await?;
-    match store.session(&resolved).await.map_err(store_error)? {
-        Some(_) => Ok(json!({"ok": true, "key": resolved})),
-        None => Err(store_error(StoreError::SessionNotFound {
-            key: key.to_owned(),
-        })),
+    let map = params.closed(&[
+        "key",
+        "sessionId",
+        "label",
+        "agentId",
+        "spawnedBy",
+        "includeGlobal",
+        "includeUnknown",
+    ])?;
+    let key = optional_non_empty(RESOLVE, &params, &map, "key")?.map(str::trim);
+    let session_id = optional_non_empty(RESOLVE, &params, &map, "sessionId")?.map(str::trim);
+    let label = params.optional_str(&map, "label")?;
+    if let Some(label) = label {
+        check_label(RESOLVE, label)?;
     }
+    let label = label.map(str::trim);
+    let agent_id = optional_non_empty(RESOLVE, &params, &map, "agentId")?;
+    let spawned_by = optional_non_empty(RESOLVE, &params, &map, "spawnedBy")?;
+    let include_global = params
+        .optional_bool(&map, "includeGlobal")?
+        .unwrap_or(false);
+    let include_unknown = params
+        .optional_bool(&map, "includeUnknown")?
+        .unwrap_or(false);
+    let selectors = [key, session_id, label]
+        .iter()
+        .filter(|s| s.is_some_and(|s| !s.is_empty()))
+        .count();
+    if selectors > 1 {
+        return Err(ErrorShape::new(
+            ErrorCode::INVALID_REQUEST,
+            "Provide either key, sessionId, or label (not multiple)",
+        ));
+    }
+    let store = store_of(shared)?;
+    if let Some(key) = key.filter(|k| !k.is_empty()) {
+        let resolved = resolve_key(&store, key, &default_agent(shared)).await?;
+        return match store.session(&resolved).await.map_err(store_error)? {
+            Some(_) => Ok(json!({"ok": true, "key": resolved})),
+            None => Err(not_found(format_args!("No session found: {key}"))),
+        };
+    }
+    let query = SessionQuery {
+        agent_id: agent_id.map(str::to_owned),
+        label: label.map(str::to_owned),
+        spawned_by: spawned_by.map(str::to_owned),
+        ..SessionQuery::default()
+    };
+    let visible = |record: &&SessionRecord| {
+        (include_global || record.key != "global") && (include_unknown || record.key != "unknown")
+    };
+    let records = store.list_sessions(query).await.map_err(store_error)?;
+    let (matches, what): (Vec<&SessionRecord>, String) = match (session_id, label) {
+        (Some(id), _) if !id.is_empty() => (
+            records
+                .iter()
+                .filter(visible)
+                .filter(|r| r.entry.session_id == id || r.key == id)
+                .collect(),
+            id.to_owned(),
+        ),
+        (_, Some(label)) if !label.is_empty() => (
+            records.iter().filter(visible).collect(),
+            format!("with label: {label}"),
+        ),
+        _ => {
+            return Err(ErrorShape::new(
+                ErrorCode::INVALID_REQUEST,
+                "Either key, sessionId, or label is required",
+            ));
+        }
+    };
+    let separator = if session_id.is_some() { ": " } else { " " };
+    match matches.as_slice() {
+        [only] => Ok(json!({"ok": true, "key": only.key})),
+        [] => Err(not_found(format_args!("No session found{separator}{what}"))),
+        many => {
+            let keys: Vec<&str> = many.iter().map(|r| r.key.as_str()).collect();
+            let what = if session_id.is_some() {
+                format!("for sessionId: {what}")
+            } else {
+                what
+            };
+            Err(not_found(format_args!(
+                "Multiple sessions found {what} ({})",
+                keys.join(", ")
+            )))
+        }
+    }
+}
+
+fn not_found(message: impl std::fmt::Display) -> ErrorShape {
+    ErrorShape::new(ErrorCode::INVALID_REQUEST, message.to_string())
 }
 
 /// A patchable string field: absent keeps it, `null` clears it, a string sets it.
@@ -475,6 +561,10 @@ pub async fn compact(shared: &Arc<Shared>, params: Params) -> Result<Value, Erro
         .unwrap_or(DEFAULT_COMPACT_MAX_ENTRIES);
     let store = store_of(shared)?;
     let key = resolve_key(&store, key, &default_agent(shared)).await?;
+    if store.session(&key).await.map_err(store_error)?.is_none() {
+        // OpenClaw answers a compaction of nothing with a reason, not an error.
+        return Ok(json!({"ok": true, "key": key, "compacted": false, "reason": "no sessionId"}));
+    }
     let outcome = store
         .compact_session(&key, max_lines)
         .await
