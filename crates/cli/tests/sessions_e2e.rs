@@ -370,6 +370,20 @@ async fn params_are_checked_and_read_only_clients_cannot_change_sessions() {
         let error = err(&mut admin, "sessions.resolve", params).await;
         assert_eq!(error["message"], message);
     }
+    // Labels are unique: another session cannot take "Fresh"; the holder may keep it.
+    let taken = err(
+        &mut admin,
+        "sessions.patch",
+        json!({"key": "agent:main:other", "label": " Fresh "}),
+    )
+    .await;
+    assert_eq!(taken["message"], "label already in use: Fresh");
+    ok(
+        &mut admin,
+        "sessions.patch",
+        json!({"key": "main", "label": "Fresh"}),
+    )
+    .await;
     let nothing = ok(&mut admin, "sessions.compact", json!({"key": "ghost"})).await;
     assert_eq!(
         nothing,

@@ -457,10 +457,22 @@ fn session_patch(
     map: &Map<String, Value>,
     resolved_config: &Value,
 ) -> Result<SessionPatch, ErrorShape> {
-    let label = field_patch(PATCH, map, "label")?;
-    if let FieldPatch::Set(label) = &label {
-        check_label(PATCH, label)?;
-    }
+    let label = match field_patch(PATCH, map, "label")? {
+        FieldPatch::Set(label) => {
+            check_label(PATCH, &label)?;
+            // OpenClaw stores labels trimmed; an all-blank label is no label.
+            match label.trim() {
+                "" => {
+                    return Err(ErrorShape::new(
+                        ErrorCode::INVALID_REQUEST,
+                        "invalid label: empty",
+                    ));
+                }
+                trimmed => FieldPatch::Set(trimmed.to_owned()),
+            }
+        }
+        other => other,
+    };
     let (provider_override, model_override) = match field_patch(PATCH, map, "model")? {
         FieldPatch::Keep => (FieldPatch::Keep, FieldPatch::Keep),
         FieldPatch::Clear => (FieldPatch::Clear, FieldPatch::Clear),
@@ -493,6 +505,20 @@ pub async fn patch(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorS
     let default_agent = snapshot.config().default_agent_id();
     let store = store_of(shared)?;
     let key = resolve_key(&store, key, &default_agent).await?;
+    if let FieldPatch::Set(label) = &patch.label {
+        // Labels name sessions (`sessions.resolve {label}`), so OpenClaw keeps them unique.
+        let query = SessionQuery {
+            label: Some(label.clone()),
+            ..SessionQuery::default()
+        };
+        let holders = store.list_sessions(query).await.map_err(store_error)?;
+        if holders.iter().any(|record| record.key != key) {
+            return Err(ErrorShape::new(
+                ErrorCode::INVALID_REQUEST,
+                format!("label already in use: {label}"),
+            ));
+        }
+    }
     // OpenClaw creates the entry on first patch (a label set before the first message).
     store
         .get_or_create_session(&key)
