@@ -113,20 +113,6 @@ pub async fn start(spec: GatewaySpawn) -> GatewayProcess {
     gw
 }
 
-/// Waits until the process's stdout and stderr have both closed, so `output()` is complete
-/// (the reader tasks may still be catching up when `wait_exit` returns).
-pub async fn wait_output_closed(gw: &GatewayProcess) {
-    // A line no gateway prints: the wait can only end with the streams closing (or time out).
-    let err = gw
-        .wait_for_line("\u{0}output-closed-probe\u{0}", EXIT_TIMEOUT)
-        .await
-        .expect_err("no real line contains the probe");
-    assert!(
-        err.to_string().contains("output ended"),
-        "streams still open: {err:#}"
-    );
-}
-
 /// The credential a test client presents.
 #[derive(Debug, Clone, Copy)]
 pub enum Secret<'a> {

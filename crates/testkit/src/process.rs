@@ -157,6 +157,17 @@ impl OutputBuffer {
         });
     }
 
+    /// Resolves once both streams reached end of file.
+    async fn wait_closed(&self) {
+        loop {
+            let changed = self.changed.notified();
+            if self.lock().closed >= 2 {
+                return;
+            }
+            changed.await;
+        }
+    }
+
     fn all(&self) -> Vec<String> {
         self.lock()
             .lines
@@ -497,11 +508,17 @@ impl GatewayProcess {
     }
 
     /// Waits for the process to exit; `None` if still running at `timeout`.
+    ///
+    /// Returns only after both output streams reached end of file too (within the same
+    /// timeout), so `output()` afterwards holds everything the process printed.
     pub async fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        tokio::time::timeout(timeout, self.child.wait())
+        let deadline = tokio::time::Instant::now() + timeout;
+        let status = tokio::time::timeout_at(deadline, self.child.wait())
             .await
             .ok()
-            .and_then(Result::ok)
+            .and_then(Result::ok)?;
+        let _ = tokio::time::timeout_at(deadline, self.output.wait_closed()).await;
+        Some(status)
     }
 }
 

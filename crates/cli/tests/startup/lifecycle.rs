@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::{
     BIN, EXIT_TIMEOUT, START_TIMEOUT, Sandbox, Secret, TOKEN, accepts, fixture, gateway, local,
-    start, unique_port, wait_output_closed,
+    start, unique_port,
 };
 
 #[tokio::test]
@@ -114,7 +114,6 @@ async fn stops_gracefully_on(signal: Signal, name: &str) {
 
     let status = gw.wait_exit(EXIT_TIMEOUT).await.expect("gateway exits");
     assert_eq!(status.code(), Some(0), "{name}: {status}");
-    wait_output_closed(&gw).await;
     let output = gw.output().join("\n");
     assert_eq!(
         output

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::{
     BIN, EXIT_TIMEOUT, START_TIMEOUT, Secret, TOKEN, accepts, assert_refused, gateway, local,
-    spawn, start, unique_port, wait_output_closed, with_log_file,
+    spawn, start, unique_port, with_log_file,
 };
 
 /// OpenClaw 2026.1.29 polls a held lock for 5 s before giving up; ours must not wait at all.
@@ -127,7 +127,6 @@ async fn port_taken_by_another_listener_is_reported_like_openclaw() {
     .await;
     let status = gw.wait_exit(EXIT_TIMEOUT).await.expect("gateway exits");
     assert_eq!(status.code(), Some(1));
-    wait_output_closed(&gw).await;
     let stderr = gw.stream_output(openclaw_testkit::Stream::Stderr);
     let messages: Vec<&str> = stderr
         .iter()
