@@ -165,7 +165,7 @@ pub fn health_payload(shared: &Shared, snapshot: &Snapshot) -> Value {
 pub async fn health(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
     let map = params.closed(&["probe"])?;
     params.optional_bool(&map, "probe")?;
-    shared.refresh_sessions_summary().await;
+    // The summary is already current: every session write refreshes it.
     Ok(health_payload(shared, &shared.snapshot.load()))
 }
 
@@ -254,7 +254,6 @@ fn pointer_escape(key: &str) -> String {
 
 pub async fn status(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
     params.closed(&[])?;
-    shared.refresh_sessions_summary().await;
     let summary = shared.sessions_summary();
     let now = now_ms_signed();
     let snapshot = shared.snapshot.load();
