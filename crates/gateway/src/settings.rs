@@ -147,9 +147,9 @@ pub fn resolve_auth(overrides: &Overrides, env: &Env, config: &Config) -> AuthSe
     let password = non_empty(overrides.password.as_deref())
         .or_else(|| non_empty(auth.and_then(|a| a.password.as_deref())))
         .or_else(|| non_empty(env.openclaw("GATEWAY_PASSWORD").as_deref()));
-    let configured_mode = auth
-        .and_then(|a| a.mode.as_ref())
-        .and_then(|m| AuthMode::parse(&serde_plain(m)));
+    let configured_mode = config
+        .gateway_auth_mode()
+        .and_then(|m| AuthMode::parse(m.as_str()));
     let mode = overrides
         .auth_mode
         .or(configured_mode)
@@ -165,13 +165,6 @@ pub fn resolve_auth(overrides: &Overrides, env: &Env, config: &Config) -> AuthSe
     }
 }
 
-fn serde_plain<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// The mode guard (spec §2.1 step 4).
 pub fn check_mode_guard(
     overrides: &Overrides,
@@ -181,12 +174,8 @@ pub fn check_mode_guard(
     if overrides.allow_unconfigured {
         return Ok(());
     }
-    let mode = config
-        .gateway
-        .as_ref()
-        .and_then(|g| g.mode.as_ref())
-        .map(serde_plain);
-    if mode.as_deref() == Some("local") {
+    let mode = config.gateway_mode().map(|m| m.as_str());
+    if mode == Some("local") {
         return Ok(());
     }
     if !config_exists {
@@ -196,7 +185,7 @@ pub fn check_mode_guard(
     }
     Err(refuse(format!(
         "Gateway start blocked: set gateway.mode=local (current: {}) or pass --allow-unconfigured.",
-        mode.as_deref().unwrap_or("unset")
+        mode.unwrap_or("unset")
     )))
 }
 
@@ -208,18 +197,9 @@ pub fn resolve_serve(
 ) -> Result<ServeSettings, StartRefusal> {
     let port = resolve_port(overrides, env, config)?;
     let bind = overrides.bind.unwrap_or_else(|| {
-        config
-            .gateway
-            .as_ref()
-            .and_then(|g| g.bind.as_ref())
-            .and_then(|b| BindMode::parse(&serde_plain(b)))
-            .unwrap_or(BindMode::Loopback)
+        BindMode::parse(config.bind_mode().as_str()).unwrap_or(BindMode::Loopback)
     });
-    let custom = config
-        .gateway
-        .as_ref()
-        .and_then(|g| g.custom_bind_host.as_deref());
-    let host = bind::resolve_host(bind, custom);
+    let host = bind::resolve_host(bind, config.custom_bind_host());
     let auth = resolve_auth(overrides, env, config);
     let mut hints = Vec::new();
     if let Some(gateway) = config.gateway.as_ref() {
