@@ -17,6 +17,7 @@
 //!   [`state::Shared`] for the process lifetime, and is closed (every write committed) after
 //!   the serve loop ends and before the lock is released.
 
+pub mod agent_events;
 pub mod auth;
 pub mod bind;
 pub mod force;
@@ -34,6 +35,8 @@ pub mod shell_env;
 pub mod signals;
 pub mod state;
 pub mod ws;
+
+use std::sync::Arc;
 
 use openclaw_config::{self as cfg, Env, StatePaths};
 
@@ -236,7 +239,8 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
                 .map_err(|e| RunError::StartFailed(e.short()))?,
         )
     };
-    let store = open_store(&paths).await?;
+    let store = Arc::new(open_store(&paths).await?);
+    let agents = start_agents(&env, &paths, &loaded, store.clone())?;
     let snapshot = state::Snapshot { loaded, serve };
     let shared = state::Shared::new(
         snapshot,
@@ -248,11 +252,16 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
         verbose,
         lock,
         store,
+        agents,
     );
     shared.refresh_sessions_summary().await;
+    let agent_events = agent_events::spawn(shared.clone());
     let signals = signals::spawn(shared.clone());
     let result = server::serve(shared.clone()).await;
     signals.abort();
+    // Runs are aborted (their partial replies kept) before the store closes under them.
+    shared.agents.shutdown(AGENT_SHUTDOWN_GRACE).await;
+    agent_events.abort();
     // Every accepted session write is committed before the lock is released, so a gateway
     // started right after this one sees them.
     shared.close_store().await;
@@ -261,6 +270,38 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
         server::ServeError::Bind(bind) => RunError::StartFailed(bind.to_string()),
         other => RunError::Serve(other),
     })
+}
+
+/// How long shutdown waits for aborted agent runs to write their last transcript entries.
+const AGENT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The agent runtime: one HTTP transport for every provider call (recording it when
+/// `OPENCLAW_PROVIDER_RECORD` names a file).
+fn start_agents(
+    env: &cfg::Env,
+    paths: &StatePaths,
+    loaded: &cfg::LoadedConfig,
+    store: Arc<openclaw_store::Store>,
+) -> Result<openclaw_agent::AgentRuntime, RunError> {
+    let mut transport =
+        openclaw_providers::HttpTransport::new(openclaw_providers::HttpLimits::default())
+            .map_err(|err| RunError::StartFailed(format!("cannot set up the model HTTP client: {err}")))?;
+    match openclaw_providers::Recorder::from_env(env) {
+        Ok(Some(recorder)) => {
+            tracing::warn!(target: "gateway", "recording provider traffic (OPENCLAW_PROVIDER_RECORD); the file holds prompts and replies");
+            transport = transport.with_recorder(recorder);
+        }
+        Ok(None) => {}
+        Err(err) => return Err(RunError::StartFailed(err.to_string())),
+    }
+    let config = loaded.config.clone().unwrap_or_default();
+    Ok(openclaw_agent::AgentRuntime::new(openclaw_agent::RuntimeOptions {
+        state_dir: paths.state_dir.clone(),
+        env: Arc::new(env.clone()),
+        config,
+        store,
+        transport,
+    }))
 }
 
 /// Opens `<state>/openclaw.sqlite` (after the lock, so two gateways never import at once); the

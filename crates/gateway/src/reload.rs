@@ -46,6 +46,10 @@ pub fn apply_loaded(shared: &Arc<Shared>, new: cfg::LoadedConfig, source: &str) 
     let serve = current.serve.clone();
     let config = new.config.clone();
     let swap = |loaded: cfg::LoadedConfig| {
+        // Agent settings (models, tools, limits) apply to the next turn, whatever the mode.
+        if let Some(config) = loaded.config.clone() {
+            shared.agents.set_config(config);
+        }
         shared.snapshot.store(Arc::new(Snapshot {
             loaded,
             serve: serve.clone(),

@@ -96,6 +96,8 @@ pub struct Shared {
     lock: Mutex<Option<GatewayLock>>,
     /// The session store; taken out (and closed) once, at shutdown.
     store: Mutex<Option<Arc<Store>>>,
+    /// Runs agent turns; shares the store and is shut down before it.
+    pub agents: openclaw_agent::AgentRuntime,
     /// Session counts and recent keys per agent for `health`/`status`/hello-ok, which are
     /// built synchronously; refreshed after every session change and before `health`/`status`.
     sessions_summary: ArcSwap<SessionsSummary>,
@@ -112,7 +114,8 @@ impl Shared {
         version: &'static str,
         verbose: bool,
         lock: Option<GatewayLock>,
-        store: Store,
+        store: Arc<Store>,
+        agents: openclaw_agent::AgentRuntime,
     ) -> Arc<Self> {
         let (bus, _) = broadcast::channel(EVENT_BUS_CAPACITY);
         let host_name = host_name();
@@ -137,7 +140,8 @@ impl Shared {
             verbose,
             host_name,
             lock: Mutex::new(lock),
-            store: Mutex::new(Some(Arc::new(store))),
+            store: Mutex::new(Some(store)),
+            agents,
             sessions_summary: ArcSwap::from_pointee(SessionsSummary::default()),
         })
     }

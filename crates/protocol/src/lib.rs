@@ -53,6 +53,7 @@
 //!   [`HandshakeContext`]); the server must do it before calling [`evaluate_connect`]
 //!   if it wants it.
 
+pub mod agent_events;
 pub mod connect_params;
 pub mod credentials;
 pub mod device;

@@ -5,6 +5,7 @@ use std::sync::Once;
 use std::time::{Duration, SystemTime};
 
 use crate::error::{ProviderError, classify_failure, parse_retry_after};
+use crate::record::{PendingEntry, RecordEnd, Recorder};
 use crate::sse::{SseDecoder, SseEvent};
 use crate::types::ProviderEvent;
 
@@ -51,6 +52,7 @@ pub fn install_crypto_provider() {
 pub struct HttpTransport {
     client: reqwest::Client,
     limits: HttpLimits,
+    recorder: Option<Recorder>,
 }
 
 impl HttpTransport {
@@ -62,7 +64,22 @@ impl HttpTransport {
             .connect_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| ProviderError::ClientSetup(e.to_string()))?;
-        Ok(Self { client, limits })
+        Ok(Self {
+            client,
+            limits,
+            recorder: None,
+        })
+    }
+
+    /// Appends every call made through this transport (and its clones) to `recorder`'s file.
+    pub fn with_recorder(mut self, recorder: Recorder) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// The recorder, when traffic is being recorded.
+    pub fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
     }
 
     /// The limits this transport enforces.
@@ -79,24 +96,39 @@ impl HttpTransport {
         body: &serde_json::Value,
         parser: Box<dyn WireParser + Send>,
     ) -> Result<EventStream, ProviderError> {
+        let text = body.to_string();
+        let mut record = self
+            .recorder
+            .as_ref()
+            .map(|r| r.begin(provider, "POST", &url, headers, body, text.len()));
         let mut request = self
             .client
             .post(&url)
             .header("content-type", "application/json")
             .header("accept", "text/event-stream")
-            .body(body.to_string());
+            .body(text);
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport_error(provider, &url, &e))?;
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                if let Some(entry) = record {
+                    entry.finish(RecordEnd::Reset(error_chain(&e)));
+                }
+                return Err(transport_error(provider, &url, &e));
+            }
+        };
         let status = response.status();
+        if let Some(entry) = record.as_mut() {
+            entry.response(status.as_u16(), response.headers());
+        }
         if !status.is_success() {
-            return Err(self.http_error(provider, url, response).await);
+            return Err(self.http_error(provider, url, response, record).await);
         }
         Ok(EventStream {
+            record,
+            saw_eof: false,
             provider: provider.to_string(),
             url,
             response,
@@ -115,6 +147,7 @@ impl HttpTransport {
         provider: &str,
         url: String,
         mut response: reqwest::Response,
+        mut record: Option<PendingEntry>,
     ) -> ProviderError {
         let status = response.status().as_u16();
         let header = |name: &str| {
@@ -131,12 +164,22 @@ impl HttpTransport {
         );
         let mut body = Vec::new();
         // A failed read just shortens the message; the status alone still classifies.
-        while let Ok(Some(chunk)) = response.chunk().await {
-            let room = self.limits.max_error_body_bytes.saturating_sub(body.len());
-            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if room <= chunk.len() {
-                break;
+        let end = loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = self.limits.max_error_body_bytes.saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if room <= chunk.len() {
+                        break RecordEnd::Stopped;
+                    }
+                }
+                Ok(None) => break RecordEnd::Eof,
+                Err(e) => break RecordEnd::Reset(error_chain(&e)),
             }
+        };
+        if let Some(mut entry) = record.take() {
+            entry.tee(&body);
+            entry.finish(end);
         }
         let message = error_message_from_body(&String::from_utf8_lossy(&body));
         ProviderError::Http {
@@ -212,6 +255,10 @@ pub(crate) trait WireParser {
 
 /// A live streamed response. Call [`EventStream::next`] until it returns `None`.
 pub struct EventStream {
+    /// The call being recorded, finished when the stream ends (or written on drop).
+    record: Option<PendingEntry>,
+    /// Whether the server closed the body (as opposed to the client stopping early).
+    saw_eof: bool,
     provider: String,
     url: String,
     response: reqwest::Response,
@@ -263,6 +310,19 @@ impl EventStream {
                     self.deferred_error = Some(error);
                 }
             }
+            if self.finished
+                && let Some(entry) = self.record.take()
+            {
+                entry.finish(self.record_end());
+            }
+        }
+    }
+
+    fn record_end(&self) -> RecordEnd {
+        match &self.deferred_error {
+            Some(ProviderError::Transport { detail, .. }) => RecordEnd::Reset(detail.clone()),
+            _ if self.saw_eof => RecordEnd::Eof,
+            _ => RecordEnd::Stopped,
         }
     }
 
@@ -280,12 +340,16 @@ impl EventStream {
                 if self.received > self.max_bytes {
                     return Err(self.too_large("response", self.max_bytes));
                 }
+                if let Some(entry) = self.record.as_mut() {
+                    entry.tee(&bytes);
+                }
                 self.decoder
                     .feed(&bytes, &mut events)
                     .map_err(|_| self.too_large("line", self.decoder.max_line()))?;
                 false
             }
             None => {
+                self.saw_eof = true;
                 self.decoder
                     .finish(&mut events)
                     .map_err(|_| self.too_large("line", self.decoder.max_line()))?;

@@ -16,6 +16,8 @@
 //!   the "All models failed" summary); [`usage_stats`] records per-profile cooldowns in
 //!   `auth-profiles.json`, which [`credentials`] honours when ordering profiles;
 //!   [`runner::FailoverRunner`] opens a stream with profile rotation and model fallback.
+//! - [`record::Recorder`] (`OPENCLAW_PROVIDER_RECORD=<file>`) appends each call's request and
+//!   raw response to a JSONL file, secrets removed, for replay through the testkit's fake LLM.
 //!
 //! This crate knows nothing about the gateway and never touches SQLite.
 
@@ -29,6 +31,7 @@ pub mod http;
 pub mod model_ref;
 pub mod openai_chat;
 pub mod openai_responses;
+pub mod record;
 pub mod registry;
 pub mod resolve;
 pub mod runner;
@@ -50,6 +53,7 @@ pub use model_ref::{
     DEFAULT_MODEL, ModelCatalog, ModelRef, agent_primary_model, normalize_provider,
     resolve_agent_model,
 };
+pub use record::{RECORD_ENV, RecordError, Recorder};
 pub use registry::{
     EnvKey, PRESETS, ProviderPreset, ResolvedProvider, preset, resolve_model_endpoint,
     resolve_provider,

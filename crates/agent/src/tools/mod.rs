@@ -8,8 +8,12 @@
 //! A tool never fails the turn: every problem (bad arguments, a refused path, a timeout) becomes
 //! a [`ToolOutput`] with `is_error: true` that the model reads and can react to.
 
+mod args;
 pub mod exec;
+mod exec_allowlist;
+mod exec_output;
 pub mod fs;
+mod paths;
 pub mod policy;
 pub mod settings;
 pub mod web_fetch;

@@ -2,6 +2,8 @@
 //! params, run the handler. Handlers are plain async functions returning a payload or an
 //! `ErrorShape`.
 
+pub mod agent;
+pub mod chat;
 pub mod config_methods;
 pub mod health;
 pub mod hello;
@@ -11,6 +13,7 @@ pub mod sessions;
 
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use openclaw_protocol as proto;
 use proto::{AcceptedConnection, ErrorCode, ErrorShape, ProtocolVersion, ResponseFrame};
 use serde_json::{Value, json};
@@ -40,11 +43,20 @@ pub const METHODS: &[&str] = &[
     "sessions.delete",
     "sessions.compact",
     "system-presence",
+    "models.list",
+    "agent",
+    "agent.identity.get",
+    "agent.wait",
+    "chat.history",
+    "chat.abort",
+    "chat.send",
 ];
 
 /// Events this build emits.
 pub const EVENTS: &[&str] = &[
     "connect.challenge",
+    "agent",
+    "chat",
     "presence",
     "tick",
     "shutdown",
@@ -127,15 +139,41 @@ fn strip_nulls(mut value: Value) -> Value {
     value
 }
 
-/// Handles one post-handshake text frame and produces its response.
-pub async fn handle_frame(shared: &Arc<Shared>, conn: &ConnInfo, text: &str) -> ResponseFrame {
+/// A method's answer: now, or (for long-running methods) an optional first response now and
+/// the final one later, under the same request id. The connection keeps serving other
+/// requests while the later part runs.
+pub enum Reply {
+    Now(Value),
+    Later {
+        first: Option<Value>,
+        rest: BoxFuture<'static, Result<Value, ErrorShape>>,
+    },
+}
+
+/// What the connection sends for one request frame.
+pub struct Handled {
+    pub now: Option<ResponseFrame>,
+    pub later: Option<BoxFuture<'static, ResponseFrame>>,
+}
+
+impl Handled {
+    fn now(frame: ResponseFrame) -> Self {
+        Self {
+            now: Some(frame),
+            later: None,
+        }
+    }
+}
+
+/// Handles one post-handshake text frame and produces its response(s).
+pub async fn handle_frame(shared: &Arc<Shared>, conn: &ConnInfo, text: &str) -> Handled {
     let (id, method, params) = match proto::parse_client_frame(text) {
         Ok(proto::ClientFrame::Request { id, method, params }) => (id, method, params),
         Err(err) => {
-            return ResponseFrame::err(
+            return Handled::now(ResponseFrame::err(
                 err.echo_id(),
                 ErrorShape::new(ErrorCode::INVALID_REQUEST, err.to_string()),
-            );
+            ));
         }
     };
     if let Err(err) = proto::authorize_method(
@@ -144,11 +182,23 @@ pub async fn handle_frame(shared: &Arc<Shared>, conn: &ConnInfo, text: &str) -> 
         &conn.accepted.scopes,
         &method,
     ) {
-        return ResponseFrame::err(id, err);
+        return Handled::now(ResponseFrame::err(id, err));
     }
     match dispatch(shared, conn, &method, Params::new(&method, params)).await {
-        Ok(payload) => ResponseFrame::ok(id, payload),
-        Err(err) => ResponseFrame::err(id, err),
+        Ok(Reply::Now(payload)) => Handled::now(ResponseFrame::ok(id, payload)),
+        Ok(Reply::Later { first, rest }) => {
+            let later_id = id.clone();
+            Handled {
+                now: first.map(|payload| ResponseFrame::ok(id, payload)),
+                later: Some(Box::pin(async move {
+                    match rest.await {
+                        Ok(payload) => ResponseFrame::ok(later_id, payload),
+                        Err(err) => ResponseFrame::err(later_id, err),
+                    }
+                })),
+            }
+        }
+        Err(err) => Handled::now(ResponseFrame::err(id, err)),
     }
 }
 
@@ -157,8 +207,26 @@ async fn dispatch(
     conn: &ConnInfo,
     method: &str,
     params: Params,
+) -> Result<Reply, ErrorShape> {
+    match method {
+        "agent" => agent::agent(shared, params).await,
+        "agent.wait" => agent::wait(shared, params),
+        other => dispatch_now(shared, conn, other, params).await.map(Reply::Now),
+    }
+}
+
+async fn dispatch_now(
+    shared: &Arc<Shared>,
+    conn: &ConnInfo,
+    method: &str,
+    params: Params,
 ) -> Result<Value, ErrorShape> {
     match method {
+        "agent.identity.get" => agent::identity(shared, params),
+        "models.list" => agent::models_list(shared, params),
+        "chat.send" => chat::send(shared, params).await,
+        "chat.history" => chat::history(shared, params).await,
+        "chat.abort" => chat::abort(shared, params).await,
         "health" => health::health(shared, params).await,
         "status" => health::status(shared, params).await,
         "logs.tail" => info::logs_tail(shared, params).await,

@@ -287,6 +287,10 @@ async fn run_session(
     let tick_every = Duration::from_millis(proto::TICK_INTERVAL_MS);
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + tick_every, tick_every);
     let max_frame = conn.version().max_payload_bytes();
+    // Second-stage replies (`agent`, `agent.wait`); cancelled with the connection (the runs
+    // themselves belong to the agent runtime and continue).
+    let deferred = tokio_util::task::TaskTracker::new();
+    let conn_closed = CancellationToken::new();
     loop {
         tokio::select! {
             _ = stop.cancelled() => {
@@ -325,14 +329,31 @@ async fn run_session(
                 }
                 Incoming::Text(text) => {
                     shared.metrics.frame_in();
-                    let response = methods::handle_frame(shared, &conn, &text).await;
-                    if !respond(out, response).await {
+                    let handled = methods::handle_frame(shared, &conn, &text).await;
+                    if let Some(response) = handled.now
+                        && !respond(out, response).await
+                    {
                         break;
+                    }
+                    if let Some(later) = handled.later {
+                        let out = out.clone();
+                        let closed = conn_closed.clone();
+                        deferred.spawn(async move {
+                            tokio::select! {
+                                frame = later => {
+                                    let _ = out.send(Outbound::Text(frame.to_json())).await;
+                                }
+                                () = closed.cancelled() => {}
+                            }
+                        });
                     }
                 }
             },
         }
     }
+    conn_closed.cancel();
+    deferred.close();
+    deferred.wait().await;
     if let Some((key, _)) = tracked
         && shared.presence.remove(&key)
     {

@@ -6,14 +6,24 @@
 //! tests queue [`FakeReply`] values, one consumed per request, and inspect what the client
 //! sent through [`FakeLlm::requests`]. Replies can stream text, thinking and tool calls, fail
 //! with a status and `Retry-After`, or end early (cleanly truncated or with a reset).
+//!
+//! Captures made with `OPENCLAW_PROVIDER_RECORD` replay through [`FakeLlm::load_recording`]
+//! (see [`Recording`]). For benchmarks, [`FakeLlm::set_default_reply`] answers every request
+//! that finds the queue empty, and [`FakeLlm::set_keep_requests`] turns the request log off
+//! (it is capped at [`MAX_KEPT_REQUESTS`] anyway).
 
 mod anthropic;
 mod gemini;
 mod openai;
+mod recording;
 mod responses;
+
+pub use recording::{RecordedCall, Recording};
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
@@ -79,12 +89,25 @@ pub enum FakeReply {
     },
     /// A recorded SSE body served verbatim with status 200 (for replaying captures).
     RawSse(String),
+    /// `reply`, answered after `delay` (a slow model: lets tests overlap requests).
+    Delayed {
+        delay: std::time::Duration,
+        reply: Box<FakeReply>,
+    },
     /// A non-2xx reply with the API's JSON error shape.
     Error {
         status: u16,
         error_type: String,
         message: String,
         retry_after: Option<String>,
+    },
+    /// Any status, headers and body served verbatim (for replaying captures); with `reset`
+    /// the connection is aborted after the body instead of ending it cleanly.
+    Raw {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+        reset: bool,
     },
 }
 
@@ -102,6 +125,14 @@ impl FakeReply {
                 ..FakeUsage::default()
             },
             ending: FakeEnding::Complete,
+        }
+    }
+
+    /// This reply, answered after `delay`.
+    pub fn delayed(self, delay: std::time::Duration) -> Self {
+        FakeReply::Delayed {
+            delay,
+            reply: Box::new(self),
         }
     }
 
@@ -136,10 +167,29 @@ impl RecordedRequest {
     }
 }
 
-#[derive(Default)]
+/// The request log keeps at most this many requests (the oldest are dropped), so a
+/// long-running benchmark against the fake does not grow without bound.
+pub const MAX_KEPT_REQUESTS: usize = 10_000;
+
 struct Shared {
     replies: Mutex<VecDeque<FakeReply>>,
-    requests: Mutex<Vec<RecordedRequest>>,
+    /// Served when the queue is empty (instant mode); `None` answers a 500 "no reply queued".
+    default_reply: Mutex<Option<FakeReply>>,
+    requests: Mutex<VecDeque<RecordedRequest>>,
+    keep_requests: AtomicBool,
+    request_count: AtomicU64,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            replies: Mutex::default(),
+            default_reply: Mutex::default(),
+            requests: Mutex::default(),
+            keep_requests: AtomicBool::new(true),
+            request_count: AtomicU64::new(0),
+        }
+    }
 }
 
 /// A running fake; the server stops when this is dropped.
@@ -205,13 +255,58 @@ impl FakeLlm {
             .push_back(reply);
     }
 
-    /// Everything received so far, in order.
+    /// Everything received so far, in order (the last [`MAX_KEPT_REQUESTS`], and only while
+    /// the log is on).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared
             .requests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// How many requests have been received, logged or not.
+    pub fn request_count(&self) -> u64 {
+        self.shared.request_count.load(Ordering::Relaxed)
+    }
+
+    /// Turns the request log on (the default) or off; turning it off also clears it.
+    pub fn set_keep_requests(&self, keep: bool) {
+        self.shared.keep_requests.store(keep, Ordering::Relaxed);
+        if !keep {
+            self.shared
+                .requests
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+        }
+    }
+
+    /// A reply served (cloned) to every request that finds the queue empty, so the fake can
+    /// answer forever without scripting; `None` restores the "no reply queued" 500.
+    pub fn set_default_reply(&self, reply: Option<FakeReply>) {
+        *self
+            .shared
+            .default_reply
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = reply;
+    }
+
+    /// Queues the responses of a recording made with `OPENCLAW_PROVIDER_RECORD`, in order;
+    /// returns how many were queued.
+    pub fn load_recording(&self, path: impl AsRef<Path>) -> anyhow::Result<usize> {
+        let recording = Recording::load(path)?;
+        Ok(self.replay(&recording))
+    }
+
+    /// Queues the responses of an already loaded recording, in order; returns how many.
+    pub fn replay(&self, recording: &Recording) -> usize {
+        for call in &recording.calls {
+            self.push(call.reply());
+        }
+        recording.calls.len()
     }
 
     /// Base URL for OpenAI-style clients (includes `/v1`).
@@ -241,31 +336,44 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let recorded = RecordedRequest {
-        path: uri.path().to_string(),
-        query: uri.query().map(str::to_string),
-        headers: headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    v.to_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect(),
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    };
-    shared
-        .requests
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(recorded);
-    let reply = shared
+    shared.request_count.fetch_add(1, Ordering::Relaxed);
+    if shared.keep_requests.load(Ordering::Relaxed) {
+        let recorded = RecordedRequest {
+            path: uri.path().to_string(),
+            query: uri.query().map(str::to_string),
+            headers: headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        v.to_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect(),
+            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        };
+        let mut requests = shared
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if requests.len() >= MAX_KEPT_REQUESTS {
+            requests.pop_front();
+        }
+        requests.push_back(recorded);
+    }
+    let queued = shared
         .replies
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .pop_front();
-    let Some(reply) = reply else {
+    let reply = queued.or_else(|| {
+        shared
+            .default_reply
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    });
+    let Some(mut reply) = reply else {
         return error_response(
             flavor,
             500,
@@ -274,7 +382,12 @@ async fn handle(
             None,
         );
     };
+    while let FakeReply::Delayed { delay, reply: inner } = reply {
+        tokio::time::sleep(delay).await;
+        reply = *inner;
+    }
     match reply {
+        FakeReply::Delayed { .. } => Response::new(Body::empty()),
         FakeReply::Error {
             status,
             error_type,
@@ -292,6 +405,12 @@ async fn handle(
             .header("content-type", "text/event-stream")
             .body(Body::from(body))
             .unwrap_or_else(|_| Response::new(Body::empty())),
+        FakeReply::Raw {
+            status,
+            headers,
+            body,
+            reset,
+        } => raw_response(status, &headers, body, reset),
         FakeReply::Stream {
             steps,
             usage,
@@ -380,6 +499,29 @@ fn sse_response(flavor: Flavor, events: Vec<String>, ending: FakeEnding) -> Resp
         .status(StatusCode::OK)
         .header("content-type", "text/event-stream")
         .body(Body::from_stream(body))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+fn raw_response(status: u16, headers: &[(String, String)], body: String, reset: bool) -> Response {
+    let mut response =
+        Response::builder().status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+    for (name, value) in headers {
+        response = response.header(name.as_str(), value.as_str());
+    }
+    let body = if reset {
+        Body::from_stream(stream::iter([Ok(body)]).chain(stream::once(async {
+            // As for ResetAfter: let the body reach the client before the connection dies.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "fake LLM reset the stream (replayed)",
+            ))
+        })))
+    } else {
+        Body::from(body)
+    };
+    response
+        .body(body)
         .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 

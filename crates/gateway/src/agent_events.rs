@@ -1,0 +1,111 @@
+//! Fans agent runs out to WS clients: every [`RunEvent`] becomes an `agent` event, and the chat
+//! view of the run becomes `chat` events (deltas at most every 150 ms per run, then exactly one
+//! terminal `final` / `aborted` / `error`, after the `agent` lifecycle end, as OpenClaw orders
+//! them).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use openclaw_agent::{AgentEvent, RunEvent, RunOutcome, RunStatus};
+use openclaw_protocol::agent_events::{ChatState, agent_event_payload, chat_event_payload};
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::state::Shared;
+
+/// Minimum spacing of `chat` delta events of one run (OpenClaw throttles to ≥150 ms).
+const CHAT_DELTA_INTERVAL: Duration = Duration::from_millis(150);
+/// Runs tracked for throttling at most; a run that never ended (cannot happen) is forgotten.
+const MAX_TRACKED_RUNS: usize = 10_000;
+
+/// Starts the forwarder; it ends when the runtime's broadcast closes or the handle is aborted.
+pub fn spawn(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
+    let mut events = shared.agents.subscribe();
+    tokio::spawn(async move {
+        let mut last_delta: HashMap<Arc<str>, Instant> = HashMap::new();
+        loop {
+            match events.recv().await {
+                Ok(event) => forward(&shared, &mut last_delta, &event),
+                Err(RecvError::Lagged(skipped)) => {
+                    tracing::warn!(target: "gateway", "agent event fan-out fell behind; {skipped} events were not sent to clients");
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    })
+}
+
+fn forward(shared: &Shared, last_delta: &mut HashMap<Arc<str>, Instant>, event: &RunEvent) {
+    if let AgentEvent::Ended(_) = event.event {
+        last_delta.remove(&event.run_id);
+    }
+    // Nobody connected: skip building JSON (the benchmark path).
+    if shared.bus.receiver_count() == 0 {
+        return;
+    }
+    let agent = |stream: &str, data: serde_json::Value| {
+        agent_event_payload(&event.run_id, &event.session_key, event.seq, event.ts, stream, data)
+    };
+    match &event.event {
+        AgentEvent::Started { started_at } => {
+            shared.broadcast("agent", agent("lifecycle", json!({"phase": "start", "startedAt": started_at})));
+        }
+        AgentEvent::Text { text, delta } => {
+            shared.broadcast("agent", agent("assistant", json!({"text": text, "delta": delta})));
+            let now = Instant::now();
+            let due = last_delta
+                .get(&event.run_id)
+                .is_none_or(|at| now.duration_since(*at) >= CHAT_DELTA_INTERVAL);
+            if due {
+                if last_delta.len() >= MAX_TRACKED_RUNS {
+                    last_delta.clear();
+                }
+                last_delta.insert(event.run_id.clone(), now);
+                shared.broadcast(
+                    "chat",
+                    chat_event_payload(&event.run_id, &event.session_key, event.seq, event.ts, ChatState::Delta { text }),
+                );
+            }
+        }
+        AgentEvent::Thinking { .. } => {}
+        AgentEvent::ToolCall { id, name, arguments } => {
+            shared.broadcast(
+                "agent",
+                agent("tool", json!({"phase": "start", "toolCallId": id, "name": name, "args": arguments})),
+            );
+        }
+        AgentEvent::ToolResult { id, name, content, is_error } => {
+            shared.broadcast(
+                "agent",
+                agent(
+                    "tool",
+                    json!({"phase": "result", "toolCallId": id, "name": name, "result": content, "isError": is_error}),
+                ),
+            );
+        }
+        AgentEvent::Ended(outcome) => {
+            let lifecycle = match outcome.status {
+                RunStatus::Error => json!({"phase": "error", "error": outcome.error, "endedAt": outcome.ended_at}),
+                _ => json!({"phase": "end", "endedAt": outcome.ended_at}),
+            };
+            shared.broadcast("agent", agent("lifecycle", lifecycle));
+            shared.broadcast("chat", chat_terminal(event, outcome));
+        }
+    }
+}
+
+fn chat_terminal(event: &RunEvent, outcome: &RunOutcome) -> serde_json::Value {
+    let state = match outcome.status {
+        RunStatus::Ok => ChatState::Final {
+            text: if outcome.merged_into.is_some() { "" } else { &outcome.text },
+            usage: None,
+        },
+        RunStatus::Aborted(reason) => ChatState::Aborted { stop_reason: reason.as_str() },
+        RunStatus::Timeout => ChatState::Aborted { stop_reason: "timeout" },
+        RunStatus::Error => ChatState::Error {
+            message: outcome.error.as_deref().unwrap_or("the agent run failed"),
+        },
+    };
+    chat_event_payload(&event.run_id, &event.session_key, event.seq, event.ts, state)
+}
