@@ -31,9 +31,16 @@ pub enum CompactionError {
     Store(#[from] StoreError),
 }
 
-/// Whether the context (plus the reserve for the answer) no longer fits the window.
-pub(crate) fn needed(context: &Context, window: u64, reserve: u64) -> bool {
-    context.messages.len() > 2 && context.estimated_tokens().saturating_add(reserve) > window
+/// Whether the context (with the system prompt and the reserve for the answer) no longer fits
+/// the window. A context of one exchange is never compacted: there is nothing older to fold.
+pub(crate) fn needed(context: &Context, system_chars: usize, window: u64, reserve: u64) -> bool {
+    let system_tokens = (system_chars / 4) as u64;
+    context.messages.len() > 2
+        && context
+            .estimated_tokens()
+            .saturating_add(system_tokens)
+            .saturating_add(reserve)
+            > window
 }
 
 /// Summarizes everything before a cut that keeps roughly the newest quarter of the window,
@@ -45,8 +52,11 @@ pub(crate) async fn compact(
     session_id: &str,
     session_key: &str,
     context: &Context,
+    window: u64,
 ) -> Result<Context, CompactionError> {
-    let entries = store.transcript_history(session_id, HISTORY_ENTRIES).await?;
+    let entries = store
+        .transcript_history(session_id, HISTORY_ENTRIES)
+        .await?;
     let in_context: Vec<&TranscriptEntry> = context
         .entry_ids
         .iter()
@@ -60,14 +70,24 @@ pub(crate) async fn compact(
                 .filter(|entry| is_after_context(&entries, context, entry)),
         )
         .collect();
-    let keep_chars = (context.estimated_tokens() as usize).max(4000);
+    // A quarter of the window, at ~4 characters per token.
+    let keep_chars = usize::try_from(window).unwrap_or(usize::MAX);
     let Some(cut) = choose_cut(&in_context, keep_chars) else {
         return Ok(history::context_from_entries(&entries));
     };
-    let summary = summarize(runner, candidates, context.summary.as_deref(), &in_context[..cut]).await?;
+    let summary = summarize(
+        runner,
+        candidates,
+        context.summary.as_deref(),
+        &in_context[..cut],
+    )
+    .await?;
     let mut fields = Map::new();
     fields.insert("summary".into(), Value::from(summary));
-    fields.insert("firstKeptEntryId".into(), Value::from(in_context[cut].id.clone()));
+    fields.insert(
+        "firstKeptEntryId".into(),
+        Value::from(in_context[cut].id.clone()),
+    );
     fields.insert("tokensBefore".into(), json!(context.estimated_tokens()));
     store
         .append_transcript(
@@ -92,11 +112,17 @@ pub(crate) async fn compact(
                 .insert("compactionCount".into(), json!(count + 1));
         })
         .await?;
-    let entries = store.transcript_history(session_id, HISTORY_ENTRIES).await?;
+    let entries = store
+        .transcript_history(session_id, HISTORY_ENTRIES)
+        .await?;
     Ok(history::context_from_entries(&entries))
 }
 
-fn is_after_context(entries: &[TranscriptEntry], context: &Context, entry: &TranscriptEntry) -> bool {
+fn is_after_context(
+    entries: &[TranscriptEntry],
+    context: &Context,
+    entry: &TranscriptEntry,
+) -> bool {
     let last_seq = context
         .entry_ids
         .last()
@@ -116,11 +142,11 @@ fn entry_chars(entry: &TranscriptEntry) -> usize {
         .map_or(0, |message| message.to_string().len())
 }
 
-/// The index of the first kept entry: the earliest user message such that what follows stays
-/// under `keep_chars / 4` characters, and never the very first entry (nothing to summarize).
-/// Cutting at a user message keeps tool calls and their results together.
-fn choose_cut(entries: &[&TranscriptEntry], keep_chars: usize) -> Option<usize> {
-    let budget = keep_chars / 4 * 4 / 4;
+/// The index of the first kept entry: the earliest user message such that it and what follows
+/// stay under `budget` characters — but at least the newest user message — and never the very
+/// first entry (then there is nothing to summarize). Cutting at a user message keeps tool calls
+/// and their results together.
+fn choose_cut(entries: &[&TranscriptEntry], budget: usize) -> Option<usize> {
     let mut kept = 0usize;
     let mut cut = None;
     for index in (1..entries.len()).rev() {
@@ -199,7 +225,9 @@ fn excerpt(message: &Value) -> String {
                         text.push_str(&format!(
                             "[called {} {}]",
                             part.get("name").and_then(Value::as_str).unwrap_or("tool"),
-                            part.get("arguments").map(Value::to_string).unwrap_or_default()
+                            part.get("arguments")
+                                .map(Value::to_string)
+                                .unwrap_or_default()
                         ));
                     }
                     _ => {}

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
     /// A workspace directory or bootstrap file could not be created or read.
-    #[error("agent workspace {path}: {source}. Check that the directory is writable (agents.defaults.workspace / agents.list[].workspace)")]
+    #[error(
+        "agent workspace {path}: {source}. Check that the directory is writable (agents.defaults.workspace / agents.list[].workspace)"
+    )]
     Workspace {
         path: PathBuf,
         #[source]

@@ -62,7 +62,9 @@ pub(crate) struct RunTable {
 impl RunTable {
     pub fn finished(&mut self, run_id: &str) -> Option<Arc<RunOutcome>> {
         self.evict();
-        self.finished.get(run_id).map(|(outcome, _)| outcome.clone())
+        self.finished
+            .get(run_id)
+            .map(|(outcome, _)| outcome.clone())
     }
 
     /// Moves a run from active to finished and returns its completion sender.

@@ -21,9 +21,9 @@ use tokio_util::task::TaskTracker;
 use crate::commands::is_abort_trigger;
 use crate::event::{AbortReason, AgentEvent, RunEvent, RunOutcome, RunStatus};
 use crate::lanes::{GlobalLimit, Lanes, QueuedMessage, SessionLane};
-use crate::workspaces::Workspaces;
 use crate::runs::{ActiveRun, EventSink, RunTable, RunTicket};
 use crate::settings::{QueueDrop, QueueMode, QueueSettings};
+use crate::workspaces::Workspaces;
 
 /// Capacity of the runtime-wide event broadcast; a subscriber that falls further behind skips.
 pub const EVENT_BROADCAST_CAPACITY: usize = 4096;
@@ -212,8 +212,11 @@ impl AgentRuntime {
             }
         }
         let config = inner.config.load_full();
-        let (display_key, session_key, agent_id) =
-            resolve_session(&config, request.session_key.as_deref(), request.agent_id.as_deref());
+        let (display_key, session_key, agent_id) = resolve_session(
+            &config,
+            request.session_key.as_deref(),
+            request.agent_id.as_deref(),
+        );
 
         let channel = match &request.delivery {
             Delivery::Inbound { channel } => Some(channel.clone()),
@@ -441,7 +444,11 @@ impl AgentRuntime {
         let job = RunJob {
             run_id: first.run_id.clone(),
             message: merged_prompt(&items, &dropped),
-            merged: items.iter().skip(1).map(|item| item.run_id.clone()).collect(),
+            merged: items
+                .iter()
+                .skip(1)
+                .map(|item| item.run_id.clone())
+                .collect(),
             cancel,
             abort_reason,
             own_events: None,
@@ -548,7 +555,9 @@ impl AgentRuntime {
                 agent_id: String::new(),
                 status: RunStatus::Error,
                 text: String::new(),
-                error: Some("dropped: the session's message queue is full (messages.queue.cap)".into()),
+                error: Some(
+                    "dropped: the session's message queue is full (messages.queue.cap)".into(),
+                ),
                 provider: None,
                 model: None,
                 usage: Usage::default(),

@@ -10,7 +10,9 @@ use openclaw_store::SessionQuery;
 use serde_json::{Value, json};
 
 use crate::event::RunStatus;
-use crate::runtime::{AgentRuntime, Delivery, Inner, RunJob, Submission, TurnRequest, resolve_session};
+use crate::runtime::{
+    AgentRuntime, Delivery, Inner, RunJob, Submission, TurnRequest, resolve_session,
+};
 use crate::tools::ToolOutput;
 
 /// Default and maximum wait of `sessions_send` for the other session's reply.
@@ -147,7 +149,9 @@ pub(crate) async fn run(
             let record = match store.session(&canonical).await {
                 Ok(Some(record)) => record,
                 Ok(None) => return ToolOutput::error(format!("no session {canonical}")),
-                Err(error) => return ToolOutput::error(format!("reading {canonical} failed: {error}")),
+                Err(error) => {
+                    return ToolOutput::error(format!("reading {canonical} failed: {error}"));
+                }
             };
             match store
                 .transcript_history(&record.entry.session_id, limit.saturating_mul(4))
@@ -198,7 +202,9 @@ pub(crate) async fn run(
             let ticket = match runtime.submit(request, None).await {
                 Submission::Accepted(ticket) | Submission::InFlight(ticket) => ticket,
                 Submission::Finished(outcome) => {
-                    return ToolOutput::ok(json!({"status": "ok", "reply": outcome.text}).to_string());
+                    return ToolOutput::ok(
+                        json!({"status": "ok", "reply": outcome.text}).to_string(),
+                    );
                 }
                 Submission::Stopped { .. } => return ToolOutput::ok(r#"{"status":"stopped"}"#),
             };
@@ -211,8 +217,12 @@ pub(crate) async fn run(
             match tokio::time::timeout(wait, ticket.outcome()).await {
                 Ok(Some(outcome)) => {
                     let body = match outcome.status {
-                        RunStatus::Ok => json!({"status": "ok", "sessionKey": canonical, "reply": outcome.text}),
-                        status => json!({"status": status.as_str(), "sessionKey": canonical, "error": outcome.error}),
+                        RunStatus::Ok => {
+                            json!({"status": "ok", "sessionKey": canonical, "reply": outcome.text})
+                        }
+                        status => {
+                            json!({"status": status.as_str(), "sessionKey": canonical, "error": outcome.error})
+                        }
                     };
                     ToolOutput {
                         content: body.to_string(),

@@ -78,7 +78,11 @@ impl QueueSettings {
         let mode = session_override
             .and_then(QueueMode::parse)
             .or_else(|| by_channel.and_then(QueueMode::parse))
-            .or_else(|| field("mode").and_then(Value::as_str).and_then(QueueMode::parse))
+            .or_else(|| {
+                field("mode")
+                    .and_then(Value::as_str)
+                    .and_then(QueueMode::parse)
+            })
             .unwrap_or(QueueMode::Collect);
         let debounce_ms = field("debounceMsByChannel")
             .and_then(|by| by.get(&channel))
@@ -141,7 +145,10 @@ pub fn thinking_level(
 }
 
 /// The `models.providers.<provider>.models[]` entry of `model`, if configured.
-fn model_entry<'a>(config: &'a Config, model: &ModelRef) -> Option<&'a serde_json::Map<String, Value>> {
+fn model_entry<'a>(
+    config: &'a Config,
+    model: &ModelRef,
+) -> Option<&'a serde_json::Map<String, Value>> {
     config
         .models
         .as_ref()?
@@ -162,7 +169,11 @@ pub fn context_window(config: &Config, agent_id: &str, model: &ModelRef) -> u64 
     model_entry(config, model)
         .and_then(|entry| entry.get("contextWindow"))
         .and_then(Value::as_u64)
-        .or_else(|| config.agent(agent_id).and_then(|agent| agent.context_tokens))
+        .or_else(|| {
+            config
+                .agent(agent_id)
+                .and_then(|agent| agent.context_tokens)
+        })
         .or_else(|| {
             config
                 .agents

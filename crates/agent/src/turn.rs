@@ -263,7 +263,9 @@ async fn run_turn(
     let candidates = fallback_candidates(config, agent_id, requested.as_ref())
         .map_err(|error| TurnError::Failed(error.to_string()))?;
     let Some(first) = candidates.first() else {
-        return Err(TurnError::Failed("no model is configured for this agent".into()));
+        return Err(TurnError::Failed(
+            "no model is configured for this agent".into(),
+        ));
     };
     let thinking = settings::thinking_level(
         config,
@@ -284,7 +286,11 @@ async fn run_turn(
     let agent_name = config
         .agent(agent_id)
         .and_then(|agent| agent.identity.as_ref().and_then(|i| i.name.as_deref()))
-        .or_else(|| config.agent(agent_id).and_then(|agent| agent.name.as_deref()));
+        .or_else(|| {
+            config
+                .agent(agent_id)
+                .and_then(|agent| agent.name.as_deref())
+        });
     let user_timezone = config
         .agents
         .as_ref()
@@ -328,6 +334,7 @@ async fn run_turn(
         )
         .await
         .map_err(store_error)?;
+    context.chars += message.len();
     context.messages.push(Message::user_text(message.clone()));
     sink.emit(AgentEvent::Started {
         started_at: now_ms(),
@@ -349,10 +356,23 @@ async fn run_turn(
             None => ProfilePin::None,
         },
     };
-    if compaction::needed(&context, window, settings::reserve_tokens(config)) {
-        context = compaction::compact(store, &runner, &candidates, &entry.session_id, &job.session_key, &context)
-            .await
-            .map_err(|error| TurnError::Failed(error.to_string()))?;
+    if compaction::needed(
+        &context,
+        system.text.len(),
+        window,
+        settings::reserve_tokens(config),
+    ) {
+        context = compaction::compact(
+            store,
+            &runner,
+            &candidates,
+            &entry.session_id,
+            &job.session_key,
+            &context,
+            window,
+        )
+        .await
+        .map_err(|error| TurnError::Failed(error.to_string()))?;
     }
     let tool_ctx = ToolContext {
         workspace: workspace.clone(),
@@ -384,9 +404,17 @@ async fn run_turn(
                 if error.kind() == FailureKind::ContextOverflow && !compacted_for_overflow =>
             {
                 compacted_for_overflow = true;
-                context = compaction::compact(store, &runner, &candidates, &entry.session_id, &job.session_key, &context)
-                    .await
-                    .map_err(|error| TurnError::Failed(error.to_string()))?;
+                context = compaction::compact(
+                    store,
+                    &runner,
+                    &candidates,
+                    &entry.session_id,
+                    &job.session_key,
+                    &context,
+                    window,
+                )
+                .await
+                .map_err(|error| TurnError::Failed(error.to_string()))?;
                 continue;
             }
             Err(error) => return Err(TurnError::Failed(user_error(&error))),
@@ -404,7 +432,12 @@ async fn run_turn(
                 Ok(event) => event,
                 Err(error) => {
                     if let Some(profile) = &opened.profile_id {
-                        runner.record_failure(&opened.model.provider, profile, error.kind(), now_ms());
+                        runner.record_failure(
+                            &opened.model.provider,
+                            profile,
+                            error.kind(),
+                            now_ms(),
+                        );
                     }
                     persist_failed_round(store, progress, &user_error(&error)).await;
                     return Err(TurnError::Failed(user_error(&error)));
@@ -432,7 +465,9 @@ async fn run_turn(
                     sink.emit(AgentEvent::Thinking { delta }).await;
                 }
                 ProviderEvent::ThinkingSignature(signature) => {
-                    if let Some(ContentPart::Thinking { signature: slot, .. }) = progress
+                    if let Some(ContentPart::Thinking {
+                        signature: slot, ..
+                    }) = progress
                         .round_content
                         .iter_mut()
                         .rev()
@@ -456,7 +491,9 @@ async fn run_turn(
                     arguments,
                 }),
                 ProviderEvent::Usage(reported) => usage = reported,
-                ProviderEvent::Done { stop_reason: reason } => stop_reason = Some(reason),
+                ProviderEvent::Done {
+                    stop_reason: reason,
+                } => stop_reason = Some(reason),
             }
         }
         if let Err(error) = runner.record_success(&opened, now_ms()) {
@@ -550,7 +587,10 @@ async fn run_turn(
             store
                 .append_transcript(
                     &entry.session_id,
-                    NewEntry::message(history::user_message_json(&item.message, now_ms()), now_ms()),
+                    NewEntry::message(
+                        history::user_message_json(&item.message, now_ms()),
+                        now_ms(),
+                    ),
                 )
                 .await
                 .map_err(store_error)?;
@@ -614,7 +654,11 @@ fn push_text(content: &mut Vec<ContentPart>, delta: &str) {
 }
 
 fn push_thinking(content: &mut Vec<ContentPart>, delta: &str) {
-    if let Some(ContentPart::Thinking { text, signature: None }) = content.last_mut() {
+    if let Some(ContentPart::Thinking {
+        text,
+        signature: None,
+    }) = content.last_mut()
+    {
         text.push_str(delta);
     } else {
         content.push(ContentPart::Thinking {
@@ -664,7 +708,13 @@ async fn persist_failed_round(store: &Store, progress: &Progress, error: &str) {
     }
 }
 
-async fn record_usage(store: &Store, job: &RunJob, session_id: &str, model: &ModelRef, usage: Usage) {
+async fn record_usage(
+    store: &Store,
+    job: &RunJob,
+    session_id: &str,
+    model: &ModelRef,
+    usage: Usage,
+) {
     let record = UsageRecord {
         timestamp_ms: now_ms(),
         session_key: job.session_key.clone(),

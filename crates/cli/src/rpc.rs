@@ -129,11 +129,36 @@ impl Client {
         self.request_raw(method, params, expect_final).await
     }
 
+    /// [`Client::call`] waiting up to `timeout` for the answer instead of the target's timeout:
+    /// two-stage methods such as `agent` answer finally only when the run ends.
+    pub async fn call_with_timeout(
+        &mut self,
+        method: &str,
+        params: Option<Value>,
+        expect_final: bool,
+        timeout: Duration,
+    ) -> Result<Value, RpcError> {
+        self.request_within(method, params, expect_final, timeout)
+            .await
+    }
+
     async fn request_raw(
         &mut self,
         method: &str,
         params: Option<Value>,
         expect_final: bool,
+    ) -> Result<Value, RpcError> {
+        let timeout = self.target.timeout;
+        self.request_within(method, params, expect_final, timeout)
+            .await
+    }
+
+    async fn request_within(
+        &mut self,
+        method: &str,
+        params: Option<Value>,
+        expect_final: bool,
+        timeout: Duration,
     ) -> Result<Value, RpcError> {
         let id = uuid::Uuid::new_v4().to_string();
         let mut frame = json!({"type": "req", "id": id, "method": method});
@@ -147,7 +172,6 @@ impl Client {
             .map_err(|e| RpcError::Closed {
                 reason: Some(e.to_string()),
             })?;
-        let timeout = self.target.timeout;
         let url = self.target.url.clone();
         let wait = async {
             loop {

@@ -45,14 +45,30 @@ fn forward(shared: &Shared, last_delta: &mut HashMap<Arc<str>, Instant>, event: 
         return;
     }
     let agent = |stream: &str, data: serde_json::Value| {
-        agent_event_payload(&event.run_id, &event.session_key, event.seq, event.ts, stream, data)
+        agent_event_payload(
+            &event.run_id,
+            &event.session_key,
+            event.seq,
+            event.ts,
+            stream,
+            data,
+        )
     };
     match &event.event {
         AgentEvent::Started { started_at } => {
-            shared.broadcast("agent", agent("lifecycle", json!({"phase": "start", "startedAt": started_at})));
+            shared.broadcast(
+                "agent",
+                agent(
+                    "lifecycle",
+                    json!({"phase": "start", "startedAt": started_at}),
+                ),
+            );
         }
         AgentEvent::Text { text, delta } => {
-            shared.broadcast("agent", agent("assistant", json!({"text": text, "delta": delta})));
+            shared.broadcast(
+                "agent",
+                agent("assistant", json!({"text": text, "delta": delta})),
+            );
             let now = Instant::now();
             let due = last_delta
                 .get(&event.run_id)
@@ -64,18 +80,36 @@ fn forward(shared: &Shared, last_delta: &mut HashMap<Arc<str>, Instant>, event: 
                 last_delta.insert(event.run_id.clone(), now);
                 shared.broadcast(
                     "chat",
-                    chat_event_payload(&event.run_id, &event.session_key, event.seq, event.ts, ChatState::Delta { text }),
+                    chat_event_payload(
+                        &event.run_id,
+                        &event.session_key,
+                        event.seq,
+                        event.ts,
+                        ChatState::Delta { text },
+                    ),
                 );
             }
         }
         AgentEvent::Thinking { .. } => {}
-        AgentEvent::ToolCall { id, name, arguments } => {
+        AgentEvent::ToolCall {
+            id,
+            name,
+            arguments,
+        } => {
             shared.broadcast(
                 "agent",
-                agent("tool", json!({"phase": "start", "toolCallId": id, "name": name, "args": arguments})),
+                agent(
+                    "tool",
+                    json!({"phase": "start", "toolCallId": id, "name": name, "args": arguments}),
+                ),
             );
         }
-        AgentEvent::ToolResult { id, name, content, is_error } => {
+        AgentEvent::ToolResult {
+            id,
+            name,
+            content,
+            is_error,
+        } => {
             shared.broadcast(
                 "agent",
                 agent(
@@ -86,7 +120,9 @@ fn forward(shared: &Shared, last_delta: &mut HashMap<Arc<str>, Instant>, event: 
         }
         AgentEvent::Ended(outcome) => {
             let lifecycle = match outcome.status {
-                RunStatus::Error => json!({"phase": "error", "error": outcome.error, "endedAt": outcome.ended_at}),
+                RunStatus::Error => {
+                    json!({"phase": "error", "error": outcome.error, "endedAt": outcome.ended_at})
+                }
                 _ => json!({"phase": "end", "endedAt": outcome.ended_at}),
             };
             shared.broadcast("agent", agent("lifecycle", lifecycle));
@@ -98,14 +134,28 @@ fn forward(shared: &Shared, last_delta: &mut HashMap<Arc<str>, Instant>, event: 
 fn chat_terminal(event: &RunEvent, outcome: &RunOutcome) -> serde_json::Value {
     let state = match outcome.status {
         RunStatus::Ok => ChatState::Final {
-            text: if outcome.merged_into.is_some() { "" } else { &outcome.text },
+            text: if outcome.merged_into.is_some() {
+                ""
+            } else {
+                &outcome.text
+            },
             usage: None,
         },
-        RunStatus::Aborted(reason) => ChatState::Aborted { stop_reason: reason.as_str() },
-        RunStatus::Timeout => ChatState::Aborted { stop_reason: "timeout" },
+        RunStatus::Aborted(reason) => ChatState::Aborted {
+            stop_reason: reason.as_str(),
+        },
+        RunStatus::Timeout => ChatState::Aborted {
+            stop_reason: "timeout",
+        },
         RunStatus::Error => ChatState::Error {
             message: outcome.error.as_deref().unwrap_or("the agent run failed"),
         },
     };
-    chat_event_payload(&event.run_id, &event.session_key, event.seq, event.ts, state)
+    chat_event_payload(
+        &event.run_id,
+        &event.session_key,
+        event.seq,
+        event.ts,
+        state,
+    )
 }

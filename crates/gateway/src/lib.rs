@@ -25,6 +25,7 @@ pub mod http;
 pub mod lock;
 pub mod methods;
 pub mod metrics;
+pub mod openai_http;
 pub mod presence;
 pub mod ratelimit;
 pub mod reload;
@@ -283,9 +284,10 @@ fn start_agents(
     loaded: &cfg::LoadedConfig,
     store: Arc<openclaw_store::Store>,
 ) -> Result<openclaw_agent::AgentRuntime, RunError> {
-    let mut transport =
-        openclaw_providers::HttpTransport::new(openclaw_providers::HttpLimits::default())
-            .map_err(|err| RunError::StartFailed(format!("cannot set up the model HTTP client: {err}")))?;
+    let mut transport = openclaw_providers::HttpTransport::new(
+        openclaw_providers::HttpLimits::default(),
+    )
+    .map_err(|err| RunError::StartFailed(format!("cannot set up the model HTTP client: {err}")))?;
     match openclaw_providers::Recorder::from_env(env) {
         Ok(Some(recorder)) => {
             tracing::warn!(target: "gateway", "recording provider traffic (OPENCLAW_PROVIDER_RECORD); the file holds prompts and replies");
@@ -295,13 +297,15 @@ fn start_agents(
         Err(err) => return Err(RunError::StartFailed(err.to_string())),
     }
     let config = loaded.config.clone().unwrap_or_default();
-    Ok(openclaw_agent::AgentRuntime::new(openclaw_agent::RuntimeOptions {
-        state_dir: paths.state_dir.clone(),
-        env: Arc::new(env.clone()),
-        config,
-        store,
-        transport,
-    }))
+    Ok(openclaw_agent::AgentRuntime::new(
+        openclaw_agent::RuntimeOptions {
+            state_dir: paths.state_dir.clone(),
+            env: Arc::new(env.clone()),
+            config,
+            store,
+            transport,
+        },
+    ))
 }
 
 /// Opens `<state>/openclaw.sqlite` (after the lock, so two gateways never import at once); the

@@ -30,12 +30,21 @@ pub fn agent_event_payload(
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatState<'a> {
     /// Everything said so far (a cumulative snapshot).
-    Delta { text: &'a str },
+    Delta {
+        text: &'a str,
+    },
     /// The reply; an empty text omits `message`, as OpenClaw does.
-    Final { text: &'a str, usage: Option<Value> },
+    Final {
+        text: &'a str,
+        usage: Option<Value>,
+    },
     /// `stopReason`: `rpc` (chat.abort), `stop` (/stop), `timeout`, …
-    Aborted { stop_reason: &'a str },
-    Error { message: &'a str },
+    Aborted {
+        stop_reason: &'a str,
+    },
+    Error {
+        message: &'a str,
+    },
 }
 
 /// `{runId, sessionKey, seq, state, message?, errorMessage?, usage?, stopReason?}`.
@@ -50,9 +59,7 @@ pub fn chat_event_payload(
     payload.insert("runId".into(), run_id.into());
     payload.insert("sessionKey".into(), session_key.into());
     payload.insert("seq".into(), seq.into());
-    let assistant = |text: &str| {
-        json!({"role": "assistant", "content": [{"type": "text", "text": text}], "timestamp": timestamp})
-    };
+    let assistant = |text: &str| json!({"role": "assistant", "content": [{"type": "text", "text": text}], "timestamp": timestamp});
     match state {
         ChatState::Delta { text } => {
             payload.insert("state".into(), "delta".into());
@@ -85,8 +92,20 @@ mod tests {
 
     #[test]
     fn final_without_text_omits_the_message() {
-        let payload = chat_event_payload("r", "main", 3, 1, ChatState::Final { text: "", usage: None });
-        assert_eq!(payload, json!({"runId": "r", "sessionKey": "main", "seq": 3, "state": "final"}));
+        let payload = chat_event_payload(
+            "r",
+            "main",
+            3,
+            1,
+            ChatState::Final {
+                text: "",
+                usage: None,
+            },
+        );
+        assert_eq!(
+            payload,
+            json!({"runId": "r", "sessionKey": "main", "seq": 3, "state": "final"})
+        );
     }
 
     #[test]

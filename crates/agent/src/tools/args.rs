@@ -6,7 +6,10 @@ use serde_json::{Map, Value};
 /// The arguments object, or an error naming the tool.
 pub(crate) fn object<'a>(tool: &str, args: &'a Value) -> Result<&'a Map<String, Value>, String> {
     args.as_object().ok_or_else(|| {
-        format!("{tool}: arguments must be a JSON object, got {}", kind(args))
+        format!(
+            "{tool}: arguments must be a JSON object, got {}",
+            kind(args)
+        )
     })
 }
 

@@ -113,9 +113,11 @@ async fn prepare(ctx: &ToolContext, raw_args: &Value) -> Result<Plan, String> {
         ));
     }
     if args::opt_bool("exec", map, "elevated")? == Some(true) {
-        return Err("exec: elevated is not available (it only applies to sandboxed sessions, \
+        return Err(
+            "exec: elevated is not available (it only applies to sandboxed sessions, \
                     which this gateway does not run); call exec without elevated"
-            .into());
+                .into(),
+        );
     }
     check_host(ctx, map)?;
     let security = effective_security(ctx, map)?;
@@ -136,7 +138,11 @@ async fn prepare(ctx: &ToolContext, raw_args: &Value) -> Result<Plan, String> {
     };
 
     if security == ExecSecurity::Allowlist {
-        let owned = (command.to_owned(), settings.safe_bins.clone(), workdir.clone());
+        let owned = (
+            command.to_owned(),
+            settings.safe_bins.clone(),
+            workdir.clone(),
+        );
         let verdict = tokio::task::spawn_blocking(move || {
             exec_allowlist::check(&owned.0, &owned.1, &owned.2)
         })
@@ -187,11 +193,17 @@ fn check_host(ctx: &ToolContext, map: &Map<String, Value>) -> Result<(), String>
         }
     }
     match settings.host {
-        ExecHost::Node => Err("exec: tools.exec.host is \"node\", but this gateway cannot run \
+        ExecHost::Node => Err(
+            "exec: tools.exec.host is \"node\", but this gateway cannot run \
                                commands on paired nodes; set tools.exec.host to \"sandbox\" or \
                                \"gateway\""
-            .into()),
-        ExecHost::Sandbox if settings.sandbox_mode.sandboxes(&ctx.agent_id, &ctx.session_key) => {
+                .into(),
+        ),
+        ExecHost::Sandbox
+            if settings
+                .sandbox_mode
+                .sandboxes(&ctx.agent_id, &ctx.session_key) =>
+        {
             Err(format!(
                 "exec: this session is sandboxed (sandbox.mode \"{}\"), but this gateway has no \
                  Docker sandbox, and running on the host instead would bypass it. Set \
@@ -228,7 +240,10 @@ fn effective_security(ctx: &ToolContext, map: &Map<String, Value>) -> Result<Exe
     Ok(security)
 }
 
-fn build_env(map: &Map<String, Value>, path_prepend: &[String]) -> Result<Vec<(String, String)>, String> {
+fn build_env(
+    map: &Map<String, Value>,
+    path_prepend: &[String],
+) -> Result<Vec<(String, String)>, String> {
     let mut env = Vec::new();
     if let Some(value) = map.get("env").filter(|v| !v.is_null()) {
         let entries = value
@@ -237,10 +252,12 @@ fn build_env(map: &Map<String, Value>, path_prepend: &[String]) -> Result<Vec<(S
         for (key, value) in entries {
             let upper = key.to_ascii_uppercase();
             if upper == "PATH" {
-                return Err("exec: setting PATH is not allowed on the gateway host (binary \
+                return Err(
+                    "exec: setting PATH is not allowed on the gateway host (binary \
                             hijacking); use absolute paths or ask the operator to set \
                             tools.exec.pathPrepend"
-                    .into());
+                        .into(),
+                );
             }
             if upper.starts_with("LD_")
                 || upper.starts_with("DYLD_")
@@ -251,7 +268,9 @@ fn build_env(map: &Map<String, Value>, path_prepend: &[String]) -> Result<Vec<(S
                 ));
             }
             if key.is_empty() || key.contains('=') || key.contains('\0') {
-                return Err(format!("exec: {key:?} is not a valid environment variable name"));
+                return Err(format!(
+                    "exec: {key:?} is not a valid environment variable name"
+                ));
             }
             let text = match value {
                 Value::String(s) => s.clone(),
@@ -268,7 +287,11 @@ fn build_env(map: &Map<String, Value>, path_prepend: &[String]) -> Result<Vec<(S
     if !path_prepend.is_empty() {
         let current = std::env::var("PATH").unwrap_or_default();
         let mut parts: Vec<&str> = path_prepend.iter().map(String::as_str).collect();
-        parts.extend(current.split(':').filter(|p| !p.is_empty() && !path_prepend.iter().any(|d| d == p)));
+        parts.extend(
+            current
+                .split(':')
+                .filter(|p| !p.is_empty() && !path_prepend.iter().any(|d| d == p)),
+        );
         env.push(("PATH".to_owned(), parts.join(":")));
     }
     Ok(env)
@@ -312,8 +335,12 @@ async fn read_some<R: AsyncRead + Unpin>(reader: &mut Option<R>, buf: &mut [u8])
 }
 
 /// Moves output into `out` until both pipes close or `limit` passes.
-async fn drain<A, B>(out: &mut OutputCapture, stdout: &mut Option<A>, stderr: &mut Option<B>, limit: Duration)
-where
+async fn drain<A, B>(
+    out: &mut OutputCapture,
+    stdout: &mut Option<A>,
+    stderr: &mut Option<B>,
+    limit: Duration,
+) where
     A: AsyncRead + Unpin,
     B: AsyncRead + Unpin,
 {
@@ -429,12 +456,20 @@ fn finish_exited(status: std::io::Result<ExitStatus>, out: &OutputCapture) -> To
     match (status.code(), status.signal()) {
         (Some(0), _) => {
             let text = out.render();
-            ToolOutput::ok(if text.is_empty() { "(no output)".to_owned() } else { text })
+            ToolOutput::ok(if text.is_empty() {
+                "(no output)".to_owned()
+            } else {
+                text
+            })
         }
         (Some(code), _) => {
             let text = out.render();
             let note = format!("(Command exited with code {code})");
-            ToolOutput::ok(if text.is_empty() { note } else { format!("{text}\n\n{note}") })
+            ToolOutput::ok(if text.is_empty() {
+                note
+            } else {
+                format!("{text}\n\n{note}")
+            })
         }
         (None, signal) => ToolOutput::error(with_output(
             out,

@@ -56,7 +56,11 @@ pub(crate) fn split(command: &str) -> Result<Vec<Vec<String>>, String> {
             }
             '|' => {
                 end_word(&mut words, &mut word, &mut in_word);
-                let operator = if chars.next_if_eq(&'|').is_some() { "||" } else { "|" };
+                let operator = if chars.next_if_eq(&'|').is_some() {
+                    "||"
+                } else {
+                    "|"
+                };
                 end_segment(&mut segments, &mut words, operator)?;
             }
             '&' => {
@@ -106,7 +110,9 @@ pub(crate) fn split(command: &str) -> Result<Vec<Vec<String>>, String> {
             '(' | ')' | '{' | '}' => {
                 return Err("subshells and command grouping are not allowed".into());
             }
-            '*' | '?' | '[' => return Err("unquoted glob characters (* ? [) are not allowed".into()),
+            '*' | '?' | '[' => {
+                return Err("unquoted glob characters (* ? [) are not allowed".into());
+            }
             '~' | '#' if !in_word => {
                 return Err("unquoted ~ and # at the start of a word are not allowed".into());
             }
@@ -202,7 +208,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("secret.txt"), "x").unwrap();
         let bins = bins();
-        let ok = ["wc -l", "jq -r '.items[] | .name'", "tr a-z A-Z | head -n 3", "cut -d, -f1 || uniq"];
+        let ok = [
+            "wc -l",
+            "jq -r '.items[] | .name'",
+            "tr a-z A-Z | head -n 3",
+            "cut -d, -f1 || uniq",
+        ];
         for command in ok {
             assert_eq!(check(command, &bins, dir.path()), Ok(()), "{command}");
         }

@@ -46,6 +46,7 @@ impl OutputCapture {
     }
 
     /// Bytes seen in total.
+    #[cfg(test)]
     pub(crate) fn total(&self) -> u64 {
         self.total
     }
@@ -88,7 +89,7 @@ mod tests {
         out.push(b"hello ");
         out.push(b"world\r\n\x1b");
         assert_eq!(out.render(), "hello world");
-        assert_eq!(out.total(), 13);
+        assert_eq!(out.total(), 14);
     }
 
     #[test]

@@ -100,7 +100,9 @@ async fn resolve(tool: &str, ctx: &ToolContext, raw: &str) -> Result<PathBuf, St
 fn io_message(tool: &str, shown: &str, err: &std::io::Error) -> String {
     match err.kind() {
         std::io::ErrorKind::NotFound => {
-            format!("{tool}: {shown} does not exist in the workspace; check the path (relative to the workspace)")
+            format!(
+                "{tool}: {shown} does not exist in the workspace; check the path (relative to the workspace)"
+            )
         }
         std::io::ErrorKind::PermissionDenied => {
             format!("{tool}: {shown}: permission denied by the operating system")
@@ -116,7 +118,8 @@ pub async fn read(ctx: &ToolContext, args: &Value) -> ToolOutput {
 async fn read_inner(ctx: &ToolContext, raw_args: &Value) -> Result<String, String> {
     let map = args::object("read", raw_args)?;
     let shown = args::string("read", map, &PATH_ALIASES)?;
-    let offset = args::opt_positive("read", map, "offset")?.unwrap_or(1);
+    // Offsets below 1 mean "from the start", as in OpenClaw.
+    let offset = args::opt_number("read", map, "offset")?.map_or(1, |n| n.max(1.0).floor() as u64);
     let limit = args::opt_positive("read", map, "limit")?;
     let path = resolve("read", ctx, shown).await?;
     let meta = tokio::fs::metadata(&path)
@@ -125,6 +128,11 @@ async fn read_inner(ctx: &ToolContext, raw_args: &Value) -> Result<String, Strin
     if meta.is_dir() {
         return Err(format!(
             "read: {shown} is a directory, not a file; pass the path of a file inside it"
+        ));
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "read: {shown} is not a regular file (a device, socket or pipe); read only opens files"
         ));
     }
     let request = ReadRequest {
@@ -137,7 +145,11 @@ async fn read_inner(ctx: &ToolContext, raw_args: &Value) -> Result<String, Strin
     };
     tokio::task::spawn_blocking(move || read_blocking(&request))
         .await
-        .unwrap_or_else(|_| Err(format!("read: {shown}: the read was interrupted; try again")))
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "read: {shown}: the read was interrupted; try again"
+            ))
+        })
 }
 
 struct ReadRequest {
@@ -174,7 +186,9 @@ fn read_blocking(req: &ReadRequest) -> Result<String, String> {
         return Ok("(empty file)".into());
     }
 
-    let wanted = req.limit.map_or(READ_MAX_LINES as u64, |l| l.min(READ_MAX_LINES as u64));
+    let wanted = req
+        .limit
+        .map_or(READ_MAX_LINES as u64, |l| l.min(READ_MAX_LINES as u64));
     let mut out = String::new();
     let mut line_no: u64 = 0;
     let mut shown_lines: u64 = 0;
@@ -192,7 +206,7 @@ fn read_blocking(req: &ReadRequest) -> Result<String, String> {
         }
         line_no += 1;
         scanned += n as u64;
-        if line_no % 4096 == 0 && req.cancel.is_cancelled() {
+        if line_no.is_multiple_of(4096) && req.cancel.is_cancelled() {
             return Err(format!("read: {shown}: cancelled"));
         }
         if !matches!(stop, Stop::End) {
@@ -317,12 +331,17 @@ async fn write_inner(ctx: &ToolContext, raw_args: &Value) -> Result<String, Stri
     let shown = args::string("write", map, &PATH_ALIASES)?;
     let content = args::string("write", map, &["content"])?;
     let path = resolve("write", ctx, shown).await?;
-    if let Ok(meta) = tokio::fs::metadata(&path).await
-        && meta.is_dir()
-    {
-        return Err(format!(
-            "write: {shown} is a directory; pass a file path (e.g. {shown}/name.txt)"
-        ));
+    if let Ok(meta) = tokio::fs::metadata(&path).await {
+        if meta.is_dir() {
+            return Err(format!(
+                "write: {shown} is a directory; pass a file path (e.g. {shown}/name.txt)"
+            ));
+        }
+        if !meta.is_file() {
+            return Err(format!(
+                "write: {shown} is not a regular file (a device, socket or pipe); write only replaces files"
+            ));
+        }
     }
     if let Some(parent) = path.parent() {
         tokio::fs::create_dir_all(parent).await.map_err(|e| {
@@ -350,7 +369,10 @@ async fn edit_inner(ctx: &ToolContext, raw_args: &Value) -> Result<String, Strin
     let old_text = args::string("edit", map, &OLD_ALIASES)?;
     let new_text = args::string("edit", map, &NEW_ALIASES)?;
     if old_text.is_empty() {
-        return Err("edit: oldText is empty; pass the exact text to replace (use write to create a file)".into());
+        return Err(
+            "edit: oldText is empty; pass the exact text to replace (use write to create a file)"
+                .into(),
+        );
     }
     if old_text == new_text {
         return Err("edit: oldText and newText are identical; nothing would change".into());
@@ -359,8 +381,10 @@ async fn edit_inner(ctx: &ToolContext, raw_args: &Value) -> Result<String, Strin
     let meta = tokio::fs::metadata(&path)
         .await
         .map_err(|e| io_message("edit", shown, &e))?;
-    if meta.is_dir() {
-        return Err(format!("edit: {shown} is a directory, not a file"));
+    if !meta.is_file() {
+        return Err(format!(
+            "edit: {shown} is not a regular file (a directory, device, socket or pipe)"
+        ));
     }
     if meta.len() > EDIT_MAX_FILE_BYTES {
         return Err(format!(
@@ -384,6 +408,7 @@ async fn edit_inner(ctx: &ToolContext, raw_args: &Value) -> Result<String, Strin
     ))
 }
 
+#[derive(Debug)]
 struct Replaced {
     content: String,
     line: usize,

@@ -19,14 +19,42 @@ pub(crate) struct Extracted {
 const SKIPPED: [&str; 6] = ["script", "style", "noscript", "template", "svg", "iframe"];
 /// Elements that start and end a paragraph.
 const BLOCKS: [&str; 26] = [
-    "p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "form",
-    "fieldset", "table", "thead", "tbody", "tfoot", "figure", "figcaption", "address", "details",
-    "summary", "dl", "dt", "dd", "blockquote", "center", "body",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "form",
+    "fieldset",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "figure",
+    "figcaption",
+    "address",
+    "details",
+    "summary",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "center",
+    "body",
 ];
 
 /// Whether a body without a content type looks like HTML.
 pub(crate) fn looks_like_html(body: &str) -> bool {
-    let head: String = body.trim_start().chars().take(256).collect::<String>().to_ascii_lowercase();
+    let head: String = body
+        .trim_start()
+        .chars()
+        .take(256)
+        .collect::<String>()
+        .to_ascii_lowercase();
     head.starts_with("<!doctype html") || head.starts_with("<html")
 }
 
@@ -134,16 +162,23 @@ fn parse_tag(s: &str) -> Option<Tag> {
 
 /// The raw content of `<name>` starting at `from`, and the index after its closing tag.
 fn raw_content<'a>(html: &'a str, from: usize, name: &str) -> (&'a str, usize) {
-    let lower = html[from..].to_ascii_lowercase();
-    let needle = format!("</{name}");
-    match lower.find(&needle) {
-        Some(at) => {
-            let close = from + at;
-            let after = html[close..].find('>').map_or(html.len(), |gt| close + gt + 1);
-            (&html[from..close], after)
+    let bytes = html.as_bytes();
+    let mut at = from;
+    // Case-insensitive search for `</name` without copying the rest of the document.
+    while let Some(found) = html[at..].find("</") {
+        let close = at + found;
+        let name_end = close + 2 + name.len();
+        if name_end <= bytes.len()
+            && bytes[close + 2..name_end].eq_ignore_ascii_case(name.as_bytes())
+        {
+            let after = html[close..]
+                .find('>')
+                .map_or(html.len(), |gt| close + gt + 1);
+            return (&html[from..close], after);
         }
-        None => (&html[from..], html.len()),
+        at = close + 2;
     }
+    (&html[from..], html.len())
 }
 
 /// The value of attribute `wanted` in a tag's attribute text.
@@ -155,7 +190,11 @@ fn attr(attrs: &str, wanted: &str) -> Option<String> {
             i += 1;
         }
         let start = i;
-        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'=' && bytes[i] != b'/' {
+        while i < bytes.len()
+            && !bytes[i].is_ascii_whitespace()
+            && bytes[i] != b'='
+            && bytes[i] != b'/'
+        {
             i += 1;
         }
         let name = attrs[start..i].to_ascii_lowercase();
@@ -170,7 +209,9 @@ fn attr(attrs: &str, wanted: &str) -> Option<String> {
             }
             match bytes.get(i) {
                 Some(&q) if q == b'"' || q == b'\'' => {
-                    let end = attrs[i + 1..].find(q as char).map_or(attrs.len(), |at| i + 1 + at);
+                    let end = attrs[i + 1..]
+                        .find(q as char)
+                        .map_or(attrs.len(), |at| i + 1 + at);
                     value = Some(&attrs[i + 1..end]);
                     i = end + 1;
                 }
@@ -237,6 +278,10 @@ impl Writer<'_> {
         self.pending_space = false;
         let trimmed = self.out.trim_end_matches([' ', '\t']).len();
         self.out.truncate(trimmed);
+        // Open links must not point past the end (or into a character) after trimming.
+        for (start, _) in &mut self.links {
+            *start = (*start).min(trimmed);
+        }
         if self.out.is_empty() {
             return;
         }
@@ -337,11 +382,13 @@ impl Writer<'_> {
                 let Some(target) = target.filter(|_| self.markdown) else {
                     return;
                 };
-                let text = self.out[start..].trim().to_owned();
+                let raw = &self.out[start..];
+                let lead = raw.len() - raw.trim_start().len();
+                let text = raw.trim().to_owned();
                 if text.is_empty() {
                     return;
                 }
-                self.out.truncate(start);
+                self.out.truncate(start + lead);
                 self.out.push_str(&format!("[{text}]({target})"));
             }
             _ if BLOCKS.contains(&name) => self.brk(2),
@@ -352,7 +399,10 @@ impl Writer<'_> {
     /// The absolute URL for `href`, or `None` for in-page anchors and scripts.
     fn link_target(&self, href: &str) -> Option<String> {
         let href = href.trim();
-        if href.is_empty() || href.starts_with('#') || href.to_ascii_lowercase().starts_with("javascript:") {
+        if href.is_empty()
+            || href.starts_with('#')
+            || href.to_ascii_lowercase().starts_with("javascript:")
+        {
             return None;
         }
         match self.base {

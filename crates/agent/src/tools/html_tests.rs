@@ -60,11 +60,19 @@ fn malformed_markup_degrades_to_text() {
         "<script>never closed",
         "<1abc>",
         "émoji 😀 <p>ünïcode</p>",
+        "<p>See <a href='/x'><br>é link</a> <a href='/y'>   </a>end</p>",
+        "<ScRiPt>x</sCrIpT>after",
     ] {
         // Must not panic; text must survive where there is some.
         let got = md(page);
         if page.starts_with("émoji") {
             assert_eq!(got.text, "émoji 😀\n\nünïcode");
+        }
+        if page.starts_with("<p>See") {
+            assert_eq!(got.text, "See\n[é link](https://example.com/x) end");
+        }
+        if page.starts_with("<ScRiPt>") {
+            assert_eq!(got.text, "after");
         }
         if page == "a < b and c > d" {
             assert_eq!(got.text, "a < b and c > d");
@@ -74,7 +82,9 @@ fn malformed_markup_degrades_to_text() {
 
 #[test]
 fn tables_and_images() {
-    let got = md("<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table><img src=x alt='A cat'>");
+    let got = md(
+        "<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table><img src=x alt='A cat'>",
+    );
     assert_eq!(got.text, "A B\n1 2\n\nA cat");
 }
 
@@ -87,7 +97,10 @@ fn html_sniffing() {
 
 #[test]
 fn attributes() {
-    assert_eq!(attr(r#" class="x" href='/y' "#, "href").as_deref(), Some("/y"));
+    assert_eq!(
+        attr(r#" class="x" href='/y' "#, "href").as_deref(),
+        Some("/y")
+    );
     assert_eq!(attr(" href=/z data-x", "href").as_deref(), Some("/z"));
     assert_eq!(attr(" HREF=\"a&amp;b\"", "href").as_deref(), Some("a&b"));
     assert_eq!(attr(" disabled", "href"), None);

@@ -13,6 +13,8 @@ pub mod exec;
 mod exec_allowlist;
 mod exec_output;
 pub mod fs;
+mod html;
+mod net_guard;
 mod paths;
 pub mod policy;
 pub mod settings;
@@ -94,6 +96,15 @@ impl LocalTool {
 
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|tool| tool.name() == name)
+    }
+
+    /// Whether the tool exists at all under `settings` (OpenClaw does not create `web_fetch`
+    /// when `tools.web.fetch.enabled` is false). Policy is separate: see [`ToolPolicy`].
+    pub fn enabled(self, settings: &ToolSettings) -> bool {
+        match self {
+            LocalTool::WebFetch => settings.web_fetch.enabled,
+            LocalTool::Exec | LocalTool::Read | LocalTool::Write | LocalTool::Edit => true,
+        }
     }
 
     /// Name, description and JSON schema offered to the model.

@@ -155,9 +155,8 @@ impl Resolve for GuardedResolver {
         let policy = self.policy;
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             // One bad address refuses the name: the client may pick any of them.
             for addr in &addrs {
                 if let Some(kind) = blocked_kind(addr.ip(), policy) {
@@ -165,7 +164,8 @@ impl Resolve for GuardedResolver {
                         host: host.clone(),
                         ip: addr.ip(),
                         kind,
-                    }) as Box<dyn std::error::Error + Send + Sync>);
+                    })
+                        as Box<dyn std::error::Error + Send + Sync>);
                 }
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
@@ -196,33 +196,84 @@ mod tests {
     #[test]
     fn ipv4_ranges() {
         let blocked = [
-            "0.0.0.0", "10.1.2.3", "100.64.0.1", "100.127.255.255", "127.0.0.1", "169.254.169.254",
-            "172.16.0.1", "172.31.255.255", "192.0.0.8", "192.0.2.1", "192.168.1.1", "198.18.0.1",
-            "198.19.255.255", "198.51.100.7", "203.0.113.9", "224.0.0.1", "239.255.255.250",
-            "240.0.0.1", "255.255.255.255",
+            "0.0.0.0",
+            "10.1.2.3",
+            "100.64.0.1",
+            "100.127.255.255",
+            "127.0.0.1",
+            "169.254.169.254",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.0.0.8",
+            "192.0.2.1",
+            "192.168.1.1",
+            "198.18.0.1",
+            "198.19.255.255",
+            "198.51.100.7",
+            "203.0.113.9",
+            "224.0.0.1",
+            "239.255.255.250",
+            "240.0.0.1",
+            "255.255.255.255",
         ];
         for ip in blocked {
-            assert!(blocked_kind(ip.parse().unwrap(), strict()).is_some(), "{ip}");
+            assert!(
+                blocked_kind(ip.parse().unwrap(), strict()).is_some(),
+                "{ip}"
+            );
         }
-        let allowed = ["1.1.1.1", "8.8.8.8", "100.63.255.255", "100.128.0.1", "172.15.0.1", "172.32.0.1", "93.184.216.34"];
+        let allowed = [
+            "1.1.1.1",
+            "8.8.8.8",
+            "100.63.255.255",
+            "100.128.0.1",
+            "172.15.0.1",
+            "172.32.0.1",
+            "93.184.216.34",
+        ];
         for ip in allowed {
-            assert!(blocked_kind(ip.parse().unwrap(), strict()).is_none(), "{ip}");
+            assert!(
+                blocked_kind(ip.parse().unwrap(), strict()).is_none(),
+                "{ip}"
+            );
         }
     }
 
     #[test]
     fn ipv6_ranges() {
         let blocked = [
-            "::", "::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::127.0.0.1", "64:ff9b::a9fe:a9fe",
-            "2002:c0a8:0101::1", "fc00::1", "fdff::1", "fe80::1", "fec0::1", "ff02::1",
-            "2001:db8::1", "100::1",
+            "::",
+            "::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:c0a8:0101::1",
+            "fc00::1",
+            "fdff::1",
+            "fe80::1",
+            "fec0::1",
+            "ff02::1",
+            "2001:db8::1",
+            "100::1",
         ];
         for ip in blocked {
-            assert!(blocked_kind(ip.parse().unwrap(), strict()).is_some(), "{ip}");
+            assert!(
+                blocked_kind(ip.parse().unwrap(), strict()).is_some(),
+                "{ip}"
+            );
         }
-        let allowed = ["2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:0808:0808::1", "64:ff9b::808:808"];
+        let allowed = [
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+            "2002:0808:0808::1",
+            "64:ff9b::808:808",
+        ];
         for ip in allowed {
-            assert!(blocked_kind(ip.parse().unwrap(), strict()).is_none(), "{ip}");
+            assert!(
+                blocked_kind(ip.parse().unwrap(), strict()).is_none(),
+                "{ip}"
+            );
         }
     }
 
@@ -249,10 +300,24 @@ mod tests {
 
     #[test]
     fn host_names() {
-        for host in ["localhost", "LOCALHOST.", "api.localhost", "printer.local", "metadata.google.internal", "x.internal", "[::1]", "127.0.0.1"] {
+        for host in [
+            "localhost",
+            "LOCALHOST.",
+            "api.localhost",
+            "printer.local",
+            "metadata.google.internal",
+            "x.internal",
+            "[::1]",
+            "127.0.0.1",
+        ] {
             assert!(check_host(host, strict()).is_err(), "{host}");
         }
-        for host in ["example.com", "localhost.example.com", "[2606:4700::1]", "8.8.8.8"] {
+        for host in [
+            "example.com",
+            "localhost.example.com",
+            "[2606:4700::1]",
+            "8.8.8.8",
+        ] {
             assert!(check_host(host, strict()).is_ok(), "{host}");
         }
     }
@@ -272,7 +337,11 @@ mod tests {
                 ..strict()
             },
         };
-        let addrs: Vec<_> = open.resolve("localhost".parse().unwrap()).await.unwrap().collect();
+        let addrs: Vec<_> = open
+            .resolve("localhost".parse().unwrap())
+            .await
+            .unwrap()
+            .collect();
         assert!(addrs.iter().all(|a| a.ip().is_loopback()));
     }
 }

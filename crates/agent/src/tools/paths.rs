@@ -121,13 +121,12 @@ fn confine(canonical_ws: &Path, relative: &Path, shown: &str) -> Result<PathBuf,
         existing -= 1;
     }
     let prefix: PathBuf = parts[..existing].iter().collect();
-    let resolved =
-        std::fs::canonicalize(canonical_ws.join(&prefix)).map_err(|source| {
-            PathError::Unresolvable {
-                path: shown.to_owned(),
-                source,
-            }
-        })?;
+    let resolved = std::fs::canonicalize(canonical_ws.join(&prefix)).map_err(|source| {
+        PathError::Unresolvable {
+            path: shown.to_owned(),
+            source,
+        }
+    })?;
     if !resolved.starts_with(canonical_ws) {
         return Err(PathError::SymlinkEscape {
             path: shown.to_owned(),
@@ -220,7 +219,10 @@ mod tests {
             resolve_blocking(ws, "sub/new/file.txt").unwrap(),
             canonical.join("sub/new/file.txt")
         );
-        assert_eq!(resolve_blocking(ws, "sub/../x").unwrap(), canonical.join("x"));
+        assert_eq!(
+            resolve_blocking(ws, "sub/../x").unwrap(),
+            canonical.join("x")
+        );
         let inside_abs = ws.join("sub/f").to_string_lossy().into_owned();
         assert_eq!(
             resolve_blocking(ws, &inside_abs).unwrap(),

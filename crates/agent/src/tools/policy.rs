@@ -312,8 +312,11 @@ impl ToolPolicy {
         let agent_map = config.agent(agent_id).and_then(|a| a.tools.as_ref());
         let agent = agent_map.map(PolicyConfig::from_map).unwrap_or_default();
 
-        let global_provider =
-            provider_entry(global_tools.and_then(|t| t.by_provider.as_ref()), provider, model);
+        let global_provider = provider_entry(
+            global_tools.and_then(|t| t.by_provider.as_ref()),
+            provider,
+            model,
+        );
         let agent_provider = provider_entry(
             agent_map
                 .and_then(|m| m.get("byProvider"))
@@ -323,10 +326,7 @@ impl ToolPolicy {
         );
 
         let profile = agent.profile.as_deref().or(global.profile.as_deref());
-        let profile_also = agent
-            .also_allow
-            .as_deref()
-            .or(global.also_allow.as_deref());
+        let profile_also = agent.also_allow.as_deref().or(global.also_allow.as_deref());
         let provider_profile = agent_provider
             .as_ref()
             .and_then(|p| p.profile.as_deref())
@@ -334,7 +334,11 @@ impl ToolPolicy {
         let provider_profile_also = agent_provider
             .as_ref()
             .and_then(|p| p.also_allow.as_deref())
-            .or_else(|| global_provider.as_ref().and_then(|p| p.also_allow.as_deref()));
+            .or_else(|| {
+                global_provider
+                    .as_ref()
+                    .and_then(|p| p.also_allow.as_deref())
+            });
 
         let layers = [
             profile_layer(profile, profile_also),

@@ -264,8 +264,14 @@ impl<'a> Layered<'a> {
 
     fn child(&self, key: &str) -> Layered<'a> {
         Layered {
-            global: self.global.and_then(|m| m.get(key)).and_then(Value::as_object),
-            agent: self.agent.and_then(|m| m.get(key)).and_then(Value::as_object),
+            global: self
+                .global
+                .and_then(|m| m.get(key))
+                .and_then(Value::as_object),
+            agent: self
+                .agent
+                .and_then(|m| m.get(key))
+                .and_then(Value::as_object),
         }
     }
 }

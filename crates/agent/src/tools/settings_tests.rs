@@ -16,7 +16,10 @@ fn defaults_match_openclaw() {
     assert_eq!(s.exec.security, ExecSecurity::Full);
     assert!(!s.exec.security_configured);
     assert_eq!(s.exec.timeout, Duration::from_secs(1800));
-    assert_eq!(s.exec.safe_bins, DEFAULT_SAFE_BINS.map(String::from).to_vec());
+    assert_eq!(
+        s.exec.safe_bins,
+        DEFAULT_SAFE_BINS.map(String::from).to_vec()
+    );
     assert_eq!(s.exec.sandbox_mode, SandboxMode::Off);
     assert!(s.web_fetch.enabled);
     assert_eq!(s.web_fetch.max_chars, 50_000);
@@ -140,6 +143,10 @@ fn private_network_alias_and_agent_override() {
             {"id": "safe", "tools": {"web": {"fetch": {"ssrfPolicy": {"dangerouslyAllowPrivateNetwork": false}}}}}
         ]}
     });
-    assert!(settings(value.clone(), "main").web_fetch.allow_private_network);
+    assert!(
+        settings(value.clone(), "main")
+            .web_fetch
+            .allow_private_network
+    );
     assert!(!settings(value, "safe").web_fetch.allow_private_network);
 }

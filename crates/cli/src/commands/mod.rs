@@ -1,8 +1,11 @@
 //! One function per verb; each returns the process exit code.
 
+mod agent;
 mod config;
 mod gateway;
+mod models;
 mod remote;
+mod sessions;
 
 use std::process::ExitCode;
 
@@ -22,5 +25,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Health(args) => remote::health(&ctx, args).await,
         Command::Status(args) => remote::status(&ctx, args).await,
         Command::Config(cmd) => config::run(&ctx, cmd.action),
+        Command::Agent(args) => agent::run(&ctx, args).await,
+        Command::Sessions(args) => sessions::run(&ctx, args).await,
+        Command::Models(cmd) => models::run(&ctx, cmd).await,
     }
 }

@@ -59,7 +59,8 @@ pub async fn agent(shared: &Arc<Shared>, params: Params) -> Result<Reply, ErrorS
     request.delivery = Delivery::Direct;
     match shared.agents.submit(request, None).await {
         Submission::Accepted(ticket) | Submission::InFlight(ticket) => {
-            let first = json!({"runId": ticket.run_id, "status": "accepted", "acceptedAt": now_ms()});
+            let first =
+                json!({"runId": ticket.run_id, "status": "accepted", "acceptedAt": now_ms()});
             let rest = async move {
                 match ticket.outcome().await {
                     Some(outcome) => final_payload(&outcome),
@@ -80,9 +81,15 @@ pub async fn agent(shared: &Arc<Shared>, params: Params) -> Result<Reply, ErrorS
 
 /// `--session-id`: the session that currently uses this transcript id, else a session keyed
 /// by it (so repeating the id continues one conversation).
-async fn session_key_for_id(shared: &Arc<Shared>, agent_id: Option<&str>, session_id: &str) -> String {
+async fn session_key_for_id(
+    shared: &Arc<Shared>,
+    agent_id: Option<&str>,
+    session_id: &str,
+) -> String {
     if let Some(store) = shared.store()
-        && let Ok(records) = store.list_sessions(openclaw_store::SessionQuery::default()).await
+        && let Ok(records) = store
+            .list_sessions(openclaw_store::SessionQuery::default())
+            .await
         && let Some(record) = records.iter().find(|r| r.entry.session_id == session_id)
     {
         return record.key.clone();
@@ -98,11 +105,17 @@ fn final_payload(outcome: &RunOutcome) -> Result<Value, ErrorShape> {
     match outcome.status {
         RunStatus::Error => Err(ErrorShape::new(
             ErrorCode::UNAVAILABLE,
-            outcome.error.clone().unwrap_or_else(|| "the agent run failed".into()),
+            outcome
+                .error
+                .clone()
+                .unwrap_or_else(|| "the agent run failed".into()),
         )),
         RunStatus::Timeout => Err(ErrorShape::new(
             ErrorCode::AGENT_TIMEOUT,
-            outcome.error.clone().unwrap_or_else(|| "the agent run timed out".into()),
+            outcome
+                .error
+                .clone()
+                .unwrap_or_else(|| "the agent run timed out".into()),
         )),
         RunStatus::Ok | RunStatus::Aborted(_) => {
             let aborted = matches!(outcome.status, RunStatus::Aborted(_));
@@ -149,24 +162,29 @@ pub fn wait(shared: &Arc<Shared>, params: Params) -> Result<Reply, ErrorShape> {
         .unwrap_or(WAIT_DEFAULT_MS);
     let agents = shared.agents.clone();
     let rest = async move {
-        Ok(match agents.wait(&run_id, Duration::from_millis(timeout_ms)).await {
-            WaitResult::Done(outcome) => {
-                let mut payload = json!({
-                    "runId": run_id,
-                    "status": outcome.status.as_str(),
-                    "startedAt": outcome.started_at,
-                    "endedAt": outcome.ended_at,
-                });
-                if let (Some(error), Some(object)) = (&outcome.error, payload.as_object_mut()) {
-                    object.insert("error".into(), error.as_str().into());
+        Ok(
+            match agents
+                .wait(&run_id, Duration::from_millis(timeout_ms))
+                .await
+            {
+                WaitResult::Done(outcome) => {
+                    let mut payload = json!({
+                        "runId": run_id,
+                        "status": outcome.status.as_str(),
+                        "startedAt": outcome.started_at,
+                        "endedAt": outcome.ended_at,
+                    });
+                    if let (Some(error), Some(object)) = (&outcome.error, payload.as_object_mut()) {
+                        object.insert("error".into(), error.as_str().into());
+                    }
+                    payload
                 }
-                payload
-            }
-            WaitResult::Timeout { started_at } => {
-                json!({"runId": run_id, "status": "timeout", "startedAt": started_at})
-            }
-            WaitResult::Unknown => json!({"runId": run_id, "status": "timeout"}),
-        })
+                WaitResult::Timeout { started_at } => {
+                    json!({"runId": run_id, "status": "timeout", "startedAt": started_at})
+                }
+                WaitResult::Unknown => json!({"runId": run_id, "status": "timeout"}),
+            },
+        )
     };
     Ok(Reply::Later {
         first: None,
@@ -248,14 +266,18 @@ pub fn configured_models(config: &Config) -> Vec<Value> {
         .and_then(|d| d.models.as_ref())
         .into_iter()
         .flat_map(|models| models.keys().cloned());
-    let chain = defaults.and_then(|d| d.model.as_ref()).into_iter().flat_map(|model| {
-        model
-            .primary()
-            .map(str::to_owned)
-            .into_iter()
-            .chain(model.fallbacks().unwrap_or(&[]).iter().cloned())
-    });
-    let primary = openclaw_providers::agent_primary_model(config, &config.default_agent_id()).to_owned();
+    let chain = defaults
+        .and_then(|d| d.model.as_ref())
+        .into_iter()
+        .flat_map(|model| {
+            model
+                .primary()
+                .map(str::to_owned)
+                .into_iter()
+                .chain(model.fallbacks().unwrap_or(&[]).iter().cloned())
+        });
+    let primary =
+        openclaw_providers::agent_primary_model(config, &config.default_agent_id()).to_owned();
     for raw in allowlist.chain(chain).chain(std::iter::once(primary)) {
         let Ok(model) = catalog.parse(&raw) else {
             continue;

@@ -211,7 +211,9 @@ async fn dispatch(
     match method {
         "agent" => agent::agent(shared, params).await,
         "agent.wait" => agent::wait(shared, params),
-        other => dispatch_now(shared, conn, other, params).await.map(Reply::Now),
+        other => dispatch_now(shared, conn, other, params)
+            .await
+            .map(Reply::Now),
     }
 }
 
