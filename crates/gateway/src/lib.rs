@@ -291,6 +291,9 @@ fn start_agents(
     match openclaw_providers::Recorder::from_env(env) {
         Ok(Some(recorder)) => {
             tracing::warn!(target: "gateway", "recording provider traffic (OPENCLAW_PROVIDER_RECORD); the file holds prompts and replies");
+            let recorder = recorder.with_warning_hook(|warning| {
+                tracing::warn!(target: "gateway", "{warning}");
+            });
             transport = transport.with_recorder(recorder);
         }
         Ok(None) => {}
