@@ -98,12 +98,19 @@ pub struct PromptOptions {
     pub host: HostInfo,
 }
 
-impl Default for PromptOptions {
-    fn default() -> Self {
+impl PromptOptions {
+    /// The running host with the given total budget (`WorkspaceSettings::bootstrap_total_max_chars`).
+    pub fn new(bootstrap_total_max_chars: usize) -> Self {
         Self {
-            bootstrap_total_max_chars: DEFAULT_BOOTSTRAP_TOTAL_MAX_CHARS,
+            bootstrap_total_max_chars,
             host: HostInfo::detect(),
         }
+    }
+}
+
+impl Default for PromptOptions {
+    fn default() -> Self {
+        Self::new(DEFAULT_BOOTSTRAP_TOTAL_MAX_CHARS)
     }
 }
 

@@ -281,7 +281,8 @@ async fn run_turn(
         .await
         .map_err(|error| TurnError::Failed(error.to_string()))?;
     let policy = ToolPolicy::resolve(config, agent_id, &first.provider, &first.model);
-    let tools = offered_tools(&policy);
+    let tool_settings = ToolSettings::from_config(config, agent_id);
+    let tools = offered_tools(&policy, &tool_settings);
     let model_label = format!("{}/{}", first.provider, first.model);
     let agent_name = config
         .agent(agent_id)
@@ -378,7 +379,7 @@ async fn run_turn(
         workspace: workspace.clone(),
         agent_id: agent_id.to_owned(),
         session_key: job.session_key.clone(),
-        settings: ToolSettings::from_config(config, agent_id),
+        settings: tool_settings,
         cancel: job.cancel.clone(),
     };
     let mut compacted_for_overflow = false;
@@ -548,7 +549,9 @@ async fn run_turn(
             })
             .await;
             let output = if policy.allows(&name) {
-                if let Some(tool) = LocalTool::from_name(&name) {
+                if let Some(tool) = LocalTool::from_name(&name)
+                    && tool.enabled(&tool_ctx.settings)
+                {
                     tool.run(&tool_ctx, &arguments).await
                 } else if let Some(tool) = SessionTool::from_name(&name) {
                     session_tools::run(inner, tool, job, &arguments).await
@@ -606,10 +609,10 @@ async fn run_turn(
 }
 
 /// The tools offered this turn, in a stable order.
-fn offered_tools(policy: &ToolPolicy) -> Vec<ToolSpec> {
+fn offered_tools(policy: &ToolPolicy, settings: &ToolSettings) -> Vec<ToolSpec> {
     LocalTool::ALL
         .into_iter()
-        .filter(|tool| policy.allows(tool.name()))
+        .filter(|tool| tool.enabled(settings) && policy.allows(tool.name()))
         .map(LocalTool::spec)
         .chain(
             SessionTool::ALL

@@ -62,15 +62,20 @@ async fn read_pid(path: &Path) -> u32 {
 async fn runs_in_the_workspace_and_reports_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = ctx(dir.path());
-    let out = exec(&ctx, json!({"command": "pwd; echo to-stderr >&2"})).await;
-    assert!(!out.is_error, "{}", out.content);
+    let out = exec(
+        &ctx,
+        json!({"command": "pwd; echo to-stderr >&2; echo back-to-stdout"}),
+    )
+    .await;
     let canonical = std::fs::canonicalize(dir.path()).unwrap();
-    assert!(
-        out.content.starts_with(canonical.to_str().unwrap()),
-        "{}",
-        out.content
+    // One pipe for both streams: the order is the order of writing.
+    assert_eq!(
+        out,
+        ToolOutput::ok(format!(
+            "{}\nto-stderr\nback-to-stdout",
+            canonical.display()
+        ))
     );
-    assert!(out.content.contains("to-stderr"), "{}", out.content);
 
     let out = exec(&ctx, json!({"command": "echo failing; exit 3"})).await;
     assert!(

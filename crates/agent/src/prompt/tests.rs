@@ -305,3 +305,29 @@ fn detected_host_is_plausible() {
     assert_eq!(h.os, std::env::consts::OS);
     assert!(!h.arch.is_empty());
 }
+
+#[test]
+fn prompt_cache_hit_is_cheap_with_a_large_context() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<PromptCache>();
+    let big = "z".repeat(19_000);
+    let boot: Vec<BootstrapFile> = ["AGENTS.md", "SOUL.md", "TOOLS.md", "USER.md"]
+        .iter()
+        .map(|n| file(n, Some(&big)))
+        .collect();
+    let cache = PromptCache::new();
+    let opts = options();
+    let first = cache.get_or_build(&inputs(&[], &boot), &opts);
+    let rounds: u32 = 200;
+    let start = std::time::Instant::now();
+    for _ in 0..rounds {
+        let again = cache.get_or_build(&inputs(&[], &boot), &opts);
+        assert!(std::sync::Arc::ptr_eq(&first, &again));
+    }
+    let per_call = start.elapsed() / rounds;
+    // Generous for a debug build on a shared machine; a rebuild per call would still exceed it.
+    assert!(
+        per_call < std::time::Duration::from_millis(1),
+        "{per_call:?}"
+    );
+}

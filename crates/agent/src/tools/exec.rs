@@ -2,10 +2,11 @@
 //!
 //! The command runs as `/bin/sh -c <command>` in the workspace (or `workdir`, which must be inside
 //! it), in its own process group so that a timeout or an abort kills everything it started
-//! (`sleep &` grandchildren included). The child is always reaped. stdout and stderr are captured
-//! together, capped (head and tail kept, the middle counted). Results follow OpenClaw: the output
-//! (or `(no output)`), `(Command exited with code N)` appended for a non-zero exit — which is not
-//! a tool error — and a tool error for timeouts, aborts and signals.
+//! (`sleep &` grandchildren included). The child is always reaped. stdout and stderr share one
+//! pipe, so their interleaving is kept; the capture is capped (head and tail kept, the middle
+//! counted). Results follow OpenClaw: the output (or `(no output)`), `(Command exited with code
+//! N)` appended for a non-zero exit — which is not a tool error — and a tool error for timeouts,
+//! aborts and signals.
 //!
 //! The command inherits the gateway's own environment, as in OpenClaw: provider API keys and
 //! other secrets in the gateway's env are visible to commands (run the gateway with a minimal env,
@@ -16,6 +17,7 @@
 //! Not supported (refused with a message): background runs (`background: true`), `elevated`,
 //! `host: "node"`, and sandboxed sessions (no Docker sandbox in this build).
 
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
@@ -23,7 +25,8 @@ use std::time::Duration;
 use openclaw_providers::ToolSpec;
 use rustix::process::{Pid, Signal, kill_process_group};
 use serde_json::{Map, Value, json};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::AsyncReadExt;
+use tokio::net::unix::pipe;
 use tokio::process::Command;
 
 use super::exec_allowlist;
@@ -36,6 +39,9 @@ use super::{ToolContext, ToolOutput, args, fs, paths};
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(300);
 /// How long output is still collected after the group was killed.
 const DRAIN_AFTER_KILL: Duration = Duration::from_millis(500);
+
+/// Upper bound for a call's `timeout` (a day; a model asking for more almost surely erred).
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 
 /// Environment variables a call may not set on the host (OpenClaw's list).
 const FORBIDDEN_ENV: [&str; 16] = [
@@ -115,7 +121,7 @@ async fn prepare(ctx: &ToolContext, raw_args: &Value) -> Result<Plan, String> {
     if args::opt_bool("exec", map, "elevated")? == Some(true) {
         return Err(
             "exec: elevated is not available (it only applies to sandboxed sessions, \
-                    which this gateway does not run); call exec without elevated"
+             which this gateway does not run); call exec without elevated"
                 .into(),
         );
     }
@@ -134,7 +140,9 @@ async fn prepare(ctx: &ToolContext, raw_args: &Value) -> Result<Plan, String> {
             }
             dir
         }
-        _ => paths::canonical_workspace(&ctx.workspace).map_err(|e| format!("exec: {e}"))?,
+        _ => paths::resolve(&ctx.workspace, ".")
+            .await
+            .map_err(|e| format!("exec: {e}"))?,
     };
 
     if security == ExecSecurity::Allowlist {
@@ -165,7 +173,7 @@ async fn prepare(ctx: &ToolContext, raw_args: &Value) -> Result<Plan, String> {
 
     let env = build_env(map, &settings.path_prepend)?;
     let timeout = match args::opt_number("exec", map, "timeout")? {
-        Some(secs) if secs > 0.0 => Duration::try_from_secs_f64(secs).unwrap_or(settings.timeout),
+        Some(secs) if secs > 0.0 => Duration::from_secs_f64(secs.min(MAX_TIMEOUT_SECS)),
         Some(_) => return Err("exec: timeout must be a positive number of seconds".into()),
         None => settings.timeout,
     };
@@ -327,42 +335,42 @@ enum Ending {
     Cancelled,
 }
 
-async fn read_some<R: AsyncRead + Unpin>(reader: &mut Option<R>, buf: &mut [u8]) -> usize {
+async fn read_some(reader: &mut Option<pipe::Receiver>, buf: &mut [u8]) -> usize {
     match reader {
         Some(r) => r.read(buf).await.unwrap_or(0),
         None => std::future::pending().await,
     }
 }
 
-/// Moves output into `out` until both pipes close or `limit` passes.
-async fn drain<A, B>(
-    out: &mut OutputCapture,
-    stdout: &mut Option<A>,
-    stderr: &mut Option<B>,
-    limit: Duration,
-) where
-    A: AsyncRead + Unpin,
-    B: AsyncRead + Unpin,
-{
+/// Moves output into `out` until the pipe closes or `limit` passes.
+async fn drain(out: &mut OutputCapture, reader: &mut Option<pipe::Receiver>, limit: Duration) {
     let deadline = tokio::time::sleep(limit);
     tokio::pin!(deadline);
-    let (mut a, mut b) = ([0u8; 8192], [0u8; 8192]);
-    while stdout.is_some() || stderr.is_some() {
+    let mut buf = [0u8; 8192];
+    while reader.is_some() {
         tokio::select! {
-            n = read_some(stdout, &mut a) => match n {
-                0 => *stdout = None,
-                n => out.push(&a[..n]),
-            },
-            n = read_some(stderr, &mut b) => match n {
-                0 => *stderr = None,
-                n => out.push(&b[..n]),
+            n = read_some(reader, &mut buf) => match n {
+                0 => *reader = None,
+                n => out.push(&buf[..n]),
             },
             () = &mut deadline => break,
         }
     }
 }
 
+/// One pipe for both stdout and stderr, so their interleaving is kept as written.
+fn output_pipe() -> std::io::Result<(pipe::Receiver, Stdio, Stdio)> {
+    let (reader, writer) = std::io::pipe()?;
+    let for_stderr = writer.try_clone()?;
+    let reader = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))?;
+    Ok((reader, Stdio::from(writer), Stdio::from(for_stderr)))
+}
+
 async fn execute(ctx: &ToolContext, plan: Plan) -> ToolOutput {
+    let (reader, stdout, stderr) = match output_pipe() {
+        Ok(parts) => parts,
+        Err(e) => return ToolOutput::error(format!("exec: could not create an output pipe: {e}")),
+    };
     let mut command = Command::new("/bin/sh");
     command
         .arg("-c")
@@ -370,10 +378,13 @@ async fn execute(ctx: &ToolContext, plan: Plan) -> ToolOutput {
         .current_dir(&plan.workdir)
         .envs(plan.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(stdout)
+        .stderr(stderr)
         .process_group(0);
-    let mut child = match command.spawn() {
+    let spawned = command.spawn();
+    // The command holds our copies of the pipe's write end; they must close for EOF to come.
+    drop(command);
+    let mut child = match spawned {
         Ok(child) => child,
         Err(e) => {
             return ToolOutput::error(format!(
@@ -389,22 +400,17 @@ async fn execute(ctx: &ToolContext, plan: Plan) -> ToolOutput {
             .and_then(|id| i32::try_from(id).ok())
             .and_then(Pid::from_raw),
     };
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
+    let mut reader = Some(reader);
     let mut out = OutputCapture::new(plan.max_output_bytes);
     let deadline = tokio::time::sleep(plan.timeout);
     tokio::pin!(deadline);
-    let (mut a, mut b) = ([0u8; 8192], [0u8; 8192]);
+    let mut buf = [0u8; 8192];
 
     let ending = loop {
         tokio::select! {
-            n = read_some(&mut stdout, &mut a) => match n {
-                0 => stdout = None,
-                n => out.push(&a[..n]),
-            },
-            n = read_some(&mut stderr, &mut b) => match n {
-                0 => stderr = None,
-                n => out.push(&b[..n]),
+            n = read_some(&mut reader, &mut buf) => match n {
+                0 => reader = None,
+                n => out.push(&buf[..n]),
             },
             status = child.wait() => break Ending::Exited(status),
             () = &mut deadline => break Ending::TimedOut,
@@ -414,7 +420,7 @@ async fn execute(ctx: &ToolContext, plan: Plan) -> ToolOutput {
 
     match ending {
         Ending::Exited(status) => {
-            drain(&mut out, &mut stdout, &mut stderr, DRAIN_AFTER_EXIT).await;
+            drain(&mut out, &mut reader, DRAIN_AFTER_EXIT).await;
             // Background jobs the command left behind keep running, as with OpenClaw.
             guard.disarm();
             finish_exited(status, &out)
@@ -422,7 +428,7 @@ async fn execute(ctx: &ToolContext, plan: Plan) -> ToolOutput {
         Ending::TimedOut | Ending::Cancelled => {
             guard.kill();
             let reaped = child.wait().await;
-            drain(&mut out, &mut stdout, &mut stderr, DRAIN_AFTER_KILL).await;
+            drain(&mut out, &mut reader, DRAIN_AFTER_KILL).await;
             let reason = if matches!(ending, Ending::TimedOut) {
                 format!(
                     "Command timed out after {} seconds; it and every process it started were \

@@ -73,7 +73,7 @@ pub(crate) async fn resolve(workspace: &Path, raw: &str) -> Result<PathBuf, Path
 }
 
 /// The canonical workspace directory.
-pub(crate) fn canonical_workspace(workspace: &Path) -> Result<PathBuf, PathError> {
+fn canonical_workspace(workspace: &Path) -> Result<PathBuf, PathError> {
     std::fs::canonicalize(workspace).map_err(|source| PathError::Workspace {
         workspace: workspace.to_path_buf(),
         source,

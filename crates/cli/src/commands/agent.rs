@@ -146,7 +146,7 @@ pub async fn run(ctx: &Context, args: AgentArgs) -> anyhow::Result<ExitCode> {
     };
     let wait = Duration::from_secs(timeout_seconds).saturating_add(ANSWER_MARGIN);
     let answer = client
-        .call("agent", Some(params), true)
+        .call_with_timeout("agent", Some(params), true, wait)
         .await;
     client.close().await;
     let payload = match answer {

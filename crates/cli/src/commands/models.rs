@@ -23,6 +23,7 @@ use openclaw_providers::{
 use serde_json::{Map, Value, json};
 
 use super::agent::{print_json, report_failure};
+use super::sessions::{now_ms, print_aligned};
 use crate::args::{ModelsAction, ModelsCommand, ModelsListArgs, ModelsStatusArgs};
 use crate::context::Context;
 use crate::rpc::{Client, RpcError};
@@ -36,13 +37,6 @@ pub async fn run(ctx: &Context, cmd: ModelsCommand) -> anyhow::Result<ExitCode> 
         Some(ModelsAction::Status(args)) => Ok(status(ctx, &args)),
         Some(ModelsAction::List(args)) => list(ctx, &args).await,
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// The config and the environment the gateway would see.
@@ -708,20 +702,7 @@ fn print_rows(rows: &[Row]) {
             row.tags.join(","),
         ]);
     }
-    let mut widths = [0usize; 6];
-    for line in &table {
-        for (width, cell) in widths.iter_mut().zip(line) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for line in &table {
-        let cells: Vec<String> = line
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        println!("{}", cells.join("  ").trim_end());
-    }
+    print_aligned(&table);
 }
 
 async fn fetch_models(ctx: &Context, args: &ModelsListArgs) -> Result<Vec<Value>, RpcError> {

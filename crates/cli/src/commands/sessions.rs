@@ -106,7 +106,7 @@ pub async fn run(ctx: &Context, args: SessionsArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -187,6 +187,24 @@ fn channel_cell(row: &Value) -> String {
     .to_owned()
 }
 
+/// Prints rows as left-aligned columns two spaces apart (the first row is the header).
+pub(super) fn print_aligned<const N: usize>(table: &[[String; N]]) {
+    let mut widths = [0usize; N];
+    for line in table {
+        for (width, cell) in widths.iter_mut().zip(line) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for line in table {
+        let cells: Vec<String> = line
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
+    }
+}
+
 fn print_table(list: &Value, active: Option<u64>, limit: Option<u64>, now: i64) {
     let rows = list
         .get("sessions")
@@ -236,20 +254,7 @@ fn print_table(list: &Value, active: Option<u64>, limit: Option<u64>, now: i64) 
             tokens_cell(row, default_context),
         ]);
     }
-    let mut widths = [0usize; 6];
-    for line in &table {
-        for (width, cell) in widths.iter_mut().zip(line) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for line in &table {
-        let cells: Vec<String> = line
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        println!("{}", cells.join("  ").trim_end());
-    }
+    print_aligned(&table);
     if let Some(limit) = limit
         && u64::try_from(rows.len()).is_ok_and(|n| n >= limit)
     {
