@@ -29,12 +29,30 @@ async fn two_messages_to_one_session_run_one_after_the_other() {
     fake.push(FakeReply::text(&["second answer"]));
     let gateway = start(&fake, json!({})).await;
     let mut ws = client(&gateway).await;
-    send(&mut ws, "a", "agent", json!({"message": "one", "sessionKey": "main", "idempotencyKey": "r1"})).await;
-    send(&mut ws, "b", "agent", json!({"message": "two", "sessionKey": "main", "idempotencyKey": "r2"})).await;
+    send(
+        &mut ws,
+        "a",
+        "agent",
+        json!({"message": "one", "sessionKey": "main", "idempotencyKey": "r1"}),
+    )
+    .await;
+    send(
+        &mut ws,
+        "b",
+        "agent",
+        json!({"message": "two", "sessionKey": "main", "idempotencyKey": "r2"}),
+    )
+    .await;
     let first = agent_final(&mut ws, "a").await;
     let second = agent_final(&mut ws, "b").await;
-    assert_eq!(first["payload"]["result"]["payloads"][0]["text"], "first answer");
-    assert_eq!(second["payload"]["result"]["payloads"][0]["text"], "second answer");
+    assert_eq!(
+        first["payload"]["result"]["payloads"][0]["text"],
+        "first answer"
+    );
+    assert_eq!(
+        second["payload"]["result"]["payloads"][0]["text"],
+        "second answer"
+    );
     // The second model call saw the whole first exchange: the turns did not overlap.
     let lines = conversation(&fake.requests()[1].body);
     let tail: Vec<&str> = lines.iter().skip(1).map(String::as_str).collect();
@@ -44,7 +62,9 @@ async fn two_messages_to_one_session_run_one_after_the_other() {
 #[tokio::test]
 async fn eight_concurrent_first_requests_to_one_new_session_all_succeed_in_order() {
     let fake = FakeLlm::start().await.unwrap();
-    fake.set_default_reply(Some(FakeReply::text(&["ok"]).delayed(Duration::from_millis(20))));
+    fake.set_default_reply(Some(
+        FakeReply::text(&["ok"]).delayed(Duration::from_millis(20)),
+    ));
     let gateway = start(&fake, json!({})).await;
     let mut ws = client(&gateway).await;
     for i in 0..8 {
@@ -68,16 +88,42 @@ async fn eight_concurrent_first_requests_to_one_new_session_all_succeed_in_order
 #[tokio::test]
 async fn max_concurrent_limits_runs_across_sessions() {
     let fake = FakeLlm::start().await.unwrap();
-    fake.set_default_reply(Some(FakeReply::text(&["ok"]).delayed(Duration::from_millis(300))));
+    fake.set_default_reply(Some(
+        FakeReply::text(&["ok"]).delayed(Duration::from_millis(300)),
+    ));
     let gateway = start(&fake, json!({"agents": {"defaults": {"maxConcurrent": 1}}})).await;
     let mut ws = client(&gateway).await;
-    send(&mut ws, "x", "agent", json!({"message": "a", "sessionKey": "agent:main:s1", "idempotencyKey": "c1"})).await;
-    send(&mut ws, "y", "agent", json!({"message": "b", "sessionKey": "agent:main:s2", "idempotencyKey": "c2"})).await;
+    send(
+        &mut ws,
+        "x",
+        "agent",
+        json!({"message": "a", "sessionKey": "agent:main:s1", "idempotencyKey": "c1"}),
+    )
+    .await;
+    send(
+        &mut ws,
+        "y",
+        "agent",
+        json!({"message": "b", "sessionKey": "agent:main:s2", "idempotencyKey": "c2"}),
+    )
+    .await;
     agent_final(&mut ws, "x").await;
     agent_final(&mut ws, "y").await;
-    let one = ws.request("agent.wait", json!({"runId": "c1"})).await.unwrap().unwrap();
-    let two = ws.request("agent.wait", json!({"runId": "c2"})).await.unwrap().unwrap();
-    let (first, second) = if one["startedAt"].as_i64() <= two["startedAt"].as_i64() { (one, two) } else { (two, one) };
+    let one = ws
+        .request("agent.wait", json!({"runId": "c1"}))
+        .await
+        .unwrap()
+        .unwrap();
+    let two = ws
+        .request("agent.wait", json!({"runId": "c2"}))
+        .await
+        .unwrap()
+        .unwrap();
+    let (first, second) = if one["startedAt"].as_i64() <= two["startedAt"].as_i64() {
+        (one, two)
+    } else {
+        (two, one)
+    };
     assert!(
         second["startedAt"].as_i64().unwrap() >= first["endedAt"].as_i64().unwrap(),
         "runs overlapped with maxConcurrent 1: {first} {second}"
@@ -89,26 +135,45 @@ async fn collect_mode_answers_queued_messages_in_one_followup_turn() {
     let fake = FakeLlm::start().await.unwrap();
     fake.push(FakeReply::text(&["busy answer"]).delayed(SLOW));
     fake.push(FakeReply::text(&["answer to both"]));
-    let gateway = start(&fake, json!({"messages": {"queue": {"mode": "collect", "debounceMs": 50}}})).await;
+    let gateway = start(
+        &fake,
+        json!({"messages": {"queue": {"mode": "collect", "debounceMs": 50}}}),
+    )
+    .await;
     let mut ws = client(&gateway).await;
     for (key, text) in [("k1", "first"), ("k2", "second"), ("k3", "third")] {
         let ack = ws
-            .request("chat.send", json!({"sessionKey": "main", "message": text, "idempotencyKey": key}))
+            .request(
+                "chat.send",
+                json!({"sessionKey": "main", "message": text, "idempotencyKey": key}),
+            )
             .await
             .unwrap()
             .unwrap();
         assert_eq!(ack["status"], "started");
     }
-    assert_eq!(chat_end(&mut ws, "k1").await["message"]["content"][0]["text"], "busy answer");
+    assert_eq!(
+        chat_end(&mut ws, "k1").await["message"]["content"][0]["text"],
+        "busy answer"
+    );
     let merged = chat_end(&mut ws, "k2").await;
-    assert_eq!(merged["message"]["content"][0]["text"], "answer to both", "{merged}");
+    assert_eq!(
+        merged["message"]["content"][0]["text"], "answer to both",
+        "{merged}"
+    );
     let folded = chat_end(&mut ws, "k3").await;
     assert_eq!(folded["state"], "final");
     assert_eq!(fake.request_count(), 2);
     let lines = conversation(&fake.requests()[1].body);
     let prompt = lines.last().unwrap();
-    assert!(prompt.starts_with("user: [Queued messages while agent was busy]"), "{prompt}");
-    assert!(prompt.contains("Queued #1\nsecond") && prompt.contains("Queued #2\nthird"), "{prompt}");
+    assert!(
+        prompt.starts_with("user: [Queued messages while agent was busy]"),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("Queued #1\nsecond") && prompt.contains("Queued #2\nthird"),
+        "{prompt}"
+    );
 }
 
 #[tokio::test]
@@ -119,10 +184,13 @@ async fn followup_mode_answers_each_queued_message_separately() {
     let gateway = start(&fake, json!({"messages": {"queue": {"mode": "followup"}}})).await;
     let mut ws = client(&gateway).await;
     for key in ["f1", "f2", "f3"] {
-        ws.request("chat.send", json!({"sessionKey": "main", "message": key, "idempotencyKey": key}))
-            .await
-            .unwrap()
-            .unwrap();
+        ws.request(
+            "chat.send",
+            json!({"sessionKey": "main", "message": key, "idempotencyKey": key}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     }
     for key in ["f1", "f2", "f3"] {
         assert_eq!(chat_end(&mut ws, key).await["state"], "final");
@@ -137,15 +205,21 @@ async fn interrupt_mode_aborts_the_running_turn_for_the_new_message() {
     fake.push(FakeReply::text(&["fresh answer"]));
     let gateway = start(&fake, json!({"messages": {"queue": {"mode": "interrupt"}}})).await;
     let mut ws = client(&gateway).await;
-    ws.request("chat.send", json!({"sessionKey": "main", "message": "old", "idempotencyKey": "i1"}))
-        .await
-        .unwrap()
-        .unwrap();
+    ws.request(
+        "chat.send",
+        json!({"sessionKey": "main", "message": "old", "idempotencyKey": "i1"}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    ws.request("chat.send", json!({"sessionKey": "main", "message": "new", "idempotencyKey": "i2"}))
-        .await
-        .unwrap()
-        .unwrap();
+    ws.request(
+        "chat.send",
+        json!({"sessionKey": "main", "message": "new", "idempotencyKey": "i2"}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let old = chat_end(&mut ws, "i1").await;
     assert_eq!(old["state"], "aborted");
     assert_eq!(old["stopReason"], "interrupt");
@@ -172,7 +246,13 @@ async fn a_full_context_is_compacted_with_a_model_written_summary() {
     let long = "word ".repeat(2000);
     for i in 0..3 {
         let id = format!("c{i}");
-        send(&mut ws, &id, "agent", json!({"message": format!("message {i} {long}"), "idempotencyKey": id})).await;
+        send(
+            &mut ws,
+            &id,
+            "agent",
+            json!({"message": format!("message {i} {long}"), "idempotencyKey": id}),
+        )
+        .await;
         let done = agent_final(&mut ws, &id).await;
         assert_eq!(done["ok"], true, "{done}");
     }
@@ -185,14 +265,24 @@ async fn a_full_context_is_compacted_with_a_model_written_summary() {
     let system = &conversation(&after.body)[0];
     assert!(system.contains("SUMMARY: user talked a lot"), "{system}");
     // The compacted request is smaller than the whole history.
-    let users = conversation(&after.body).iter().filter(|l| l.starts_with("user: ")).count();
-    assert!(users < 2, "context was not shortened: {users} user messages");
+    let users = conversation(&after.body)
+        .iter()
+        .filter(|l| l.starts_with("user: "))
+        .count();
+    assert!(
+        users < 2,
+        "context was not shortened: {users} user messages"
+    );
 }
 
 #[tokio::test]
 async fn auth_profiles_rotate_and_the_failed_one_cools_down() {
     let fake = FakeLlm::start().await.unwrap();
-    fake.push(FakeReply::error(401, "authentication_error", "invalid api key"));
+    fake.push(FakeReply::error(
+        401,
+        "authentication_error",
+        "invalid api key",
+    ));
     fake.push(FakeReply::text(&["with the second key"]));
     let base_url = format!("http://{}/v1", fake.addr());
     let gateway = start(
@@ -216,21 +306,36 @@ async fn auth_profiles_rotate_and_the_failed_one_cools_down() {
     )
     .unwrap();
     let mut ws = client(&gateway).await;
-    send(&mut ws, "p", "agent", json!({"message": "hi", "idempotencyKey": "rp"})).await;
+    send(
+        &mut ws,
+        "p",
+        "agent",
+        json!({"message": "hi", "idempotencyKey": "rp"}),
+    )
+    .await;
     let done = agent_final(&mut ws, "p").await;
-    assert_eq!(done["payload"]["result"]["payloads"][0]["text"], "with the second key", "{done}");
+    assert_eq!(
+        done["payload"]["result"]["payloads"][0]["text"], "with the second key",
+        "{done}"
+    );
     let keys: Vec<String> = fake
         .requests()
         .iter()
         .map(|r| r.header("authorization").unwrap().to_owned())
         .collect();
     assert_eq!(keys, ["Bearer sk-first", "Bearer sk-second"]);
-    let store: Value =
-        serde_json::from_str(&std::fs::read_to_string(agent_dir.join("auth-profiles.json")).unwrap()).unwrap();
+    let store: Value = serde_json::from_str(
+        &std::fs::read_to_string(agent_dir.join("auth-profiles.json")).unwrap(),
+    )
+    .unwrap();
     let first = &store["usageStats"]["fake:first"];
     assert_eq!(first["errorCount"], 1, "{store}");
     assert!(first["cooldownUntil"].as_i64().unwrap() > first["lastFailureAt"].as_i64().unwrap());
-    assert!(store["usageStats"]["fake:second"]["lastUsed"].as_i64().is_some());
+    assert!(
+        store["usageStats"]["fake:second"]["lastUsed"]
+            .as_i64()
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -252,22 +357,54 @@ async fn sessions_survive_a_restart() {
     };
     let mut first = GatewayProcess::spawn(launch()).await.unwrap();
     first.wait_healthy(Duration::from_secs(20)).await.unwrap();
-    let (mut ws, _) = ws_support::connect_ok(&first.url(), &ws_support::v3_cli()).await.unwrap();
-    send(&mut ws, "r", "agent", json!({"message": "remember me", "idempotencyKey": "before"})).await;
+    let (mut ws, _) = ws_support::connect_ok(&first.url(), &ws_support::v3_cli())
+        .await
+        .unwrap();
+    send(
+        &mut ws,
+        "r",
+        "agent",
+        json!({"message": "remember me", "idempotencyKey": "before"}),
+    )
+    .await;
     agent_final(&mut ws, "r").await;
     ws.close().await;
     first.signal(Signal::Term).unwrap();
-    assert!(first.wait_exit(Duration::from_secs(10)).await.is_some_and(|s| s.success()));
+    assert!(
+        first
+            .wait_exit(Duration::from_secs(10))
+            .await
+            .is_some_and(|s| s.success())
+    );
 
     let mut second = GatewayProcess::spawn(launch()).await.unwrap();
     second.wait_healthy(Duration::from_secs(20)).await.unwrap();
-    let (mut ws, _) = ws_support::connect_ok(&second.url(), &ws_support::v3_cli()).await.unwrap();
-    let history = ws.request("chat.history", json!({"sessionKey": "main"})).await.unwrap().unwrap();
-    assert_eq!(history["messages"].as_array().unwrap().len(), 2, "{history}");
-    send(&mut ws, "s", "agent", json!({"message": "and now?", "idempotencyKey": "after"})).await;
+    let (mut ws, _) = ws_support::connect_ok(&second.url(), &ws_support::v3_cli())
+        .await
+        .unwrap();
+    let history = ws
+        .request("chat.history", json!({"sessionKey": "main"}))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        history["messages"].as_array().unwrap().len(),
+        2,
+        "{history}"
+    );
+    send(
+        &mut ws,
+        "s",
+        "agent",
+        json!({"message": "and now?", "idempotencyKey": "after"}),
+    )
+    .await;
     agent_final(&mut ws, "s").await;
     let lines = conversation(&fake.requests()[1].body);
-    assert!(lines.contains(&"assistant: remembered".to_owned()), "{lines:?}");
+    assert!(
+        lines.contains(&"assistant: remembered".to_owned()),
+        "{lines:?}"
+    );
     second.signal(Signal::Term).unwrap();
     let _ = second.wait_exit(Duration::from_secs(10)).await;
 }

@@ -29,8 +29,16 @@ async fn run_turn(fake: &FakeLlm, record_to: Option<&std::path::Path>) -> Value 
     }
     let mut gateway = GatewayProcess::spawn(spawn).await.unwrap();
     gateway.wait_healthy(Duration::from_secs(20)).await.unwrap();
-    let (mut ws, _) = ws_support::connect_ok(&gateway.url(), &ws_support::v3_cli()).await.unwrap();
-    send(&mut ws, "r", "agent", json!({"message": "list the workspace", "idempotencyKey": "rec"})).await;
+    let (mut ws, _) = ws_support::connect_ok(&gateway.url(), &ws_support::v3_cli())
+        .await
+        .unwrap();
+    send(
+        &mut ws,
+        "r",
+        "agent",
+        json!({"message": "list the workspace", "idempotencyKey": "rec"}),
+    )
+    .await;
     let _accepted = response(&mut ws, "r").await;
     let done = response(&mut ws, "r").await;
     ws.close().await;
@@ -55,7 +63,10 @@ async fn a_recorded_turn_replays_identically() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("turn.jsonl");
     let recorded = run_turn(&live, Some(&file)).await;
-    assert_eq!(recorded["payload"]["result"]["payloads"][0]["text"], "Wrote a.txt.", "{recorded}");
+    assert_eq!(
+        recorded["payload"]["result"]["payloads"][0]["text"], "Wrote a.txt.",
+        "{recorded}"
+    );
 
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(text.lines().count(), 2, "one line per model call:\n{text}");
@@ -69,11 +80,22 @@ async fn a_recorded_turn_replays_identically() {
         recorded["payload"]["result"]["payloads"]
     );
     // The replayed gateway asked the same things.
-    let live_bodies: Vec<Value> = live.requests().iter().map(|r| r.body["messages"].clone()).collect();
-    let replay_bodies: Vec<Value> = replay.requests().iter().map(|r| r.body["messages"].clone()).collect();
+    let live_bodies: Vec<Value> = live
+        .requests()
+        .iter()
+        .map(|r| r.body["messages"].clone())
+        .collect();
+    let replay_bodies: Vec<Value> = replay
+        .requests()
+        .iter()
+        .map(|r| r.body["messages"].clone())
+        .collect();
     assert_eq!(live_bodies.len(), replay_bodies.len());
     for (live, replayed) in live_bodies.iter().zip(&replay_bodies) {
         // System prompts differ only by the temp workspace path; compare the conversation.
-        assert_eq!(live.as_array().unwrap()[1..], replayed.as_array().unwrap()[1..]);
+        assert_eq!(
+            live.as_array().unwrap()[1..],
+            replayed.as_array().unwrap()[1..]
+        );
     }
 }

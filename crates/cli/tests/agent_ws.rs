@@ -41,7 +41,10 @@ async fn chat_send_streams_events_and_persists_the_turn() {
     let end = chat_end(&mut ws, "run-1").await;
     assert_eq!(end["state"], "final", "{end}");
     assert_eq!(end["sessionKey"], "main");
-    assert_eq!(end["message"]["content"][0]["text"], "Hello from the fake model.");
+    assert_eq!(
+        end["message"]["content"][0]["text"],
+        "Hello from the fake model."
+    );
 
     // agent events: lifecycle start … assistant … lifecycle end, seq contiguous from 1.
     let agent_events: Vec<serde_json::Value> = ws
@@ -50,11 +53,22 @@ async fn chat_send_streams_events_and_persists_the_turn() {
         .filter(|f| f["event"] == "agent" && f["payload"]["runId"] == "run-1")
         .map(|f| f["payload"].clone())
         .collect();
-    let seqs: Vec<u64> = agent_events.iter().map(|p| p["seq"].as_u64().unwrap()).collect();
-    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "{agent_events:?}");
+    let seqs: Vec<u64> = agent_events
+        .iter()
+        .map(|p| p["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as u64).collect::<Vec<_>>(),
+        "{agent_events:?}"
+    );
     assert_eq!(agent_events.first().unwrap()["data"]["phase"], "start");
     assert_eq!(agent_events.last().unwrap()["data"]["phase"], "end");
-    assert!(agent_events.iter().any(|p| p["stream"] == "assistant" && p["data"]["delta"] == " from the fake model."));
+    assert!(
+        agent_events
+            .iter()
+            .any(|p| p["stream"] == "assistant" && p["data"]["delta"] == " from the fake model.")
+    );
 
     let history = ws
         .request("chat.history", json!({"sessionKey": "main"}))
@@ -72,7 +86,10 @@ async fn chat_send_streams_events_and_persists_the_turn() {
 
     // The same idempotency key after completion replays, without a second model call.
     let again = ws
-        .request("chat.send", json!({"sessionKey": "main", "message": "Hi there", "idempotencyKey": "run-1"}))
+        .request(
+            "chat.send",
+            json!({"sessionKey": "main", "message": "Hi there", "idempotencyKey": "run-1"}),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -94,7 +111,10 @@ async fn chat_send_rejects_bad_params() {
     let gateway = start(&fake, json!({})).await;
     let mut ws = client(&gateway).await;
     let empty = ws
-        .request("chat.send", json!({"sessionKey": "main", "message": "  ", "idempotencyKey": "k"}))
+        .request(
+            "chat.send",
+            json!({"sessionKey": "main", "message": "  ", "idempotencyKey": "k"}),
+        )
         .await
         .unwrap()
         .unwrap_err();
@@ -127,7 +147,10 @@ async fn agent_method_answers_twice_with_the_same_id() {
     let payload = &second["payload"];
     assert_eq!(payload["status"], "ok");
     assert_eq!(payload["summary"], "completed");
-    assert_eq!(payload["result"]["payloads"][0]["text"], "Hello from the fake model.");
+    assert_eq!(
+        payload["result"]["payloads"][0]["text"],
+        "Hello from the fake model."
+    );
     assert_eq!(payload["result"]["meta"]["agentMeta"]["provider"], "fake");
     assert_eq!(payload["result"]["meta"]["agentMeta"]["usage"]["total"], 15);
 
@@ -143,15 +166,32 @@ async fn agent_method_answers_twice_with_the_same_id() {
 #[tokio::test]
 async fn tools_run_in_a_loop_and_cannot_escape_the_workspace() {
     let fake = FakeLlm::start().await.unwrap();
-    fake.push(tool_call("call-1", "read", json!({"path": "../openclaw.json"})));
-    fake.push(tool_call("call-2", "write", json!({"path": "notes/todo.md", "content": "buy milk"})));
+    fake.push(tool_call(
+        "call-1",
+        "read",
+        json!({"path": "../openclaw.json"}),
+    ));
+    fake.push(tool_call(
+        "call-2",
+        "write",
+        json!({"path": "notes/todo.md", "content": "buy milk"}),
+    ));
     fake.push(FakeReply::text(&["Saved your note."]));
     let gateway = start(&fake, json!({})).await;
     let mut ws = client(&gateway).await;
-    send(&mut ws, "t1", "agent", json!({"message": "note: buy milk", "idempotencyKey": "run-t"})).await;
+    send(
+        &mut ws,
+        "t1",
+        "agent",
+        json!({"message": "note: buy milk", "idempotencyKey": "run-t"}),
+    )
+    .await;
     let _accepted = response(&mut ws, "t1").await;
     let done = response(&mut ws, "t1").await;
-    assert_eq!(done["payload"]["result"]["payloads"][0]["text"], "Saved your note.", "{done}");
+    assert_eq!(
+        done["payload"]["result"]["payloads"][0]["text"], "Saved your note.",
+        "{done}"
+    );
 
     let written = gateway.state_dir().join("workspace/notes/todo.md");
     assert_eq!(std::fs::read_to_string(&written).unwrap(), "buy milk");
@@ -160,10 +200,16 @@ async fn tools_run_in_a_loop_and_cannot_escape_the_workspace() {
     assert_eq!(requests.len(), 3);
     // The escape attempt came back to the model as an error result, not file contents.
     let second = requests[1].body["messages"].as_array().unwrap();
-    let refusal = second.iter().find(|m| m["role"] == "tool").expect("tool result sent");
+    let refusal = second
+        .iter()
+        .find(|m| m["role"] == "tool")
+        .expect("tool result sent");
     let text = refusal["content"].to_string();
     assert!(!text.contains("sk-fake"), "config leaked: {text}");
-    assert!(text.contains("outside") || text.contains("escape") || text.contains("workspace"), "{text}");
+    assert!(
+        text.contains("outside") || text.contains("escape") || text.contains("workspace"),
+        "{text}"
+    );
     // Tools were offered with OpenClaw's names.
     let offered: Vec<&str> = requests[0].body["tools"]
         .as_array()
@@ -171,7 +217,16 @@ async fn tools_run_in_a_loop_and_cannot_escape_the_workspace() {
         .iter()
         .filter_map(|t| t["function"]["name"].as_str())
         .collect();
-    for name in ["exec", "read", "write", "edit", "web_fetch", "sessions_list", "sessions_history", "sessions_send"] {
+    for name in [
+        "exec",
+        "read",
+        "write",
+        "edit",
+        "web_fetch",
+        "sessions_list",
+        "sessions_history",
+        "sessions_send",
+    ] {
         assert!(offered.contains(&name), "{name} missing from {offered:?}");
     }
 }
@@ -179,7 +234,11 @@ async fn tools_run_in_a_loop_and_cannot_escape_the_workspace() {
 #[tokio::test]
 async fn failover_moves_to_the_allowed_fallback_model() {
     let fake = FakeLlm::start().await.unwrap();
-    fake.push(FakeReply::error(429, "rate_limit_error", "Too many requests"));
+    fake.push(FakeReply::error(
+        429,
+        "rate_limit_error",
+        "Too many requests",
+    ));
     fake.push(FakeReply::text(&["from the fallback"]));
     let gateway = start(
         &fake,
@@ -190,7 +249,13 @@ async fn failover_moves_to_the_allowed_fallback_model() {
     )
     .await;
     let mut ws = client(&gateway).await;
-    send(&mut ws, "f1", "agent", json!({"message": "hi", "idempotencyKey": "run-f"})).await;
+    send(
+        &mut ws,
+        "f1",
+        "agent",
+        json!({"message": "hi", "idempotencyKey": "run-f"}),
+    )
+    .await;
     let _accepted = response(&mut ws, "f1").await;
     let done = response(&mut ws, "f1").await;
     let meta = &done["payload"]["result"]["meta"]["agentMeta"];
@@ -203,7 +268,10 @@ async fn failover_moves_to_the_allowed_fallback_model() {
         .collect();
     // The fallback outside the allowlist was never tried.
     assert_eq!(models, ["fake-1", "fake-2"]);
-    assert_eq!(fake.requests()[1].header("authorization"), Some("Bearer sk-fake2"));
+    assert_eq!(
+        fake.requests()[1].header("authorization"),
+        Some("Bearer sk-fake2")
+    );
 }
 
 #[tokio::test]
@@ -212,29 +280,44 @@ async fn a_model_failure_ends_the_run_with_a_clear_error() {
     fake.push(FakeReply::error(500, "server_error", "upstream exploded"));
     let gateway = start(&fake, json!({})).await;
     let mut ws = client(&gateway).await;
-    ws.request("chat.send", json!({"sessionKey": "main", "message": "hi", "idempotencyKey": "run-e"}))
-        .await
-        .unwrap()
-        .unwrap();
+    ws.request(
+        "chat.send",
+        json!({"sessionKey": "main", "message": "hi", "idempotencyKey": "run-e"}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let end = chat_end(&mut ws, "run-e").await;
     assert_eq!(end["state"], "error", "{end}");
-    assert!(end["errorMessage"].as_str().unwrap().contains("upstream exploded"), "{end}");
+    assert!(
+        end["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("upstream exploded"),
+        "{end}"
+    );
 }
 
 #[tokio::test]
 async fn chat_abort_stops_a_running_turn_and_keeps_the_partial_reply() {
     let fake = FakeLlm::start().await.unwrap();
     fake.push(FakeReply::Stream {
-        steps: vec![FakeStep::Text("partial ".into()), FakeStep::Text("answer".into())],
+        steps: vec![
+            FakeStep::Text("partial ".into()),
+            FakeStep::Text("answer".into()),
+        ],
         usage: FakeUsage::default(),
         ending: FakeEnding::StallAfter(3),
     });
     let gateway = start(&fake, json!({})).await;
     let mut ws = client(&gateway).await;
-    ws.request("chat.send", json!({"sessionKey": "main", "message": "long task", "idempotencyKey": "run-x"}))
-        .await
-        .unwrap()
-        .unwrap();
+    ws.request(
+        "chat.send",
+        json!({"sessionKey": "main", "message": "long task", "idempotencyKey": "run-x"}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     // Wait until text streams, then abort.
     loop {
         let event = ws.next_event("agent", WAIT).await.unwrap();
@@ -243,17 +326,26 @@ async fn chat_abort_stops_a_running_turn_and_keeps_the_partial_reply() {
         }
     }
     let wrong = ws
-        .request("chat.abort", json!({"sessionKey": "agent:main:other", "runId": "run-x"}))
+        .request(
+            "chat.abort",
+            json!({"sessionKey": "agent:main:other", "runId": "run-x"}),
+        )
         .await
         .unwrap()
         .unwrap_err();
     assert_eq!(wrong["message"], "runId does not match sessionKey");
     let aborted = ws
-        .request("chat.abort", json!({"sessionKey": "main", "runId": "run-x"}))
+        .request(
+            "chat.abort",
+            json!({"sessionKey": "main", "runId": "run-x"}),
+        )
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(aborted, json!({"ok": true, "aborted": true, "runIds": ["run-x"]}));
+    assert_eq!(
+        aborted,
+        json!({"ok": true, "aborted": true, "runIds": ["run-x"]})
+    );
     let end = chat_end(&mut ws, "run-x").await;
     assert_eq!(end["state"], "aborted");
     assert_eq!(end["stopReason"], "rpc");
@@ -262,9 +354,20 @@ async fn chat_abort_stops_a_running_turn_and_keeps_the_partial_reply() {
         .await
         .unwrap()
         .unwrap();
-    let last = history["messages"].as_array().unwrap().last().unwrap().clone();
+    let last = history["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(last["role"], "assistant");
-    assert!(last["content"][0]["text"].as_str().unwrap().starts_with("partial"), "{last}");
+    assert!(
+        last["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("partial"),
+        "{last}"
+    );
     // Nothing left to abort.
     let none = ws
         .request("chat.abort", json!({"sessionKey": "main"}))
@@ -280,17 +383,26 @@ async fn stop_message_aborts_instead_of_starting_a_turn() {
     fake.push(FakeReply::text(&["slow"]).delayed(Duration::from_secs(5)));
     let gateway = start(&fake, json!({})).await;
     let mut ws = client(&gateway).await;
-    ws.request("chat.send", json!({"sessionKey": "main", "message": "work", "idempotencyKey": "run-s"}))
-        .await
-        .unwrap()
-        .unwrap();
+    ws.request(
+        "chat.send",
+        json!({"sessionKey": "main", "message": "work", "idempotencyKey": "run-s"}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let stopped = ws
-        .request("chat.send", json!({"sessionKey": "main", "message": "/stop", "idempotencyKey": "stop-1"}))
+        .request(
+            "chat.send",
+            json!({"sessionKey": "main", "message": "/stop", "idempotencyKey": "stop-1"}),
+        )
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stopped, json!({"ok": true, "aborted": true, "runIds": ["run-s"]}));
+    assert_eq!(
+        stopped,
+        json!({"ok": true, "aborted": true, "runIds": ["run-s"]})
+    );
     let end = chat_end(&mut ws, "run-s").await;
     assert_eq!(end["stopReason"], "stop");
 }

@@ -33,7 +33,10 @@ pub async fn start(fake: &FakeLlm, extra: Value) -> Gateway {
 }
 
 pub async fn client(gateway: &Gateway) -> Session {
-    connect_ok(&gateway.url(), &v3_cli()).await.expect("connects").0
+    connect_ok(&gateway.url(), &v3_cli())
+        .await
+        .expect("connects")
+        .0
 }
 
 /// Sends a request frame without waiting; returns its id.
@@ -46,7 +49,10 @@ pub async fn send(session: &mut Session, id: &str, method: &str, params: Value) 
 
 /// Waits for a response frame to `id`.
 pub async fn response(session: &mut Session, id: &str) -> Value {
-    session.response_to(id, WAIT).await.expect("response arrives")
+    session
+        .response_to(id, WAIT)
+        .await
+        .expect("response arrives")
 }
 
 /// Waits for the terminal `chat` event (final/aborted/error) of `run_id`.

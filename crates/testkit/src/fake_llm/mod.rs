@@ -382,7 +382,11 @@ async fn handle(
             None,
         );
     };
-    while let FakeReply::Delayed { delay, reply: inner } = reply {
+    while let FakeReply::Delayed {
+        delay,
+        reply: inner,
+    } = reply
+    {
         tokio::time::sleep(delay).await;
         reply = *inner;
     }
