@@ -61,7 +61,9 @@ pub fn config(fake: &FakeLlm, endpoints: Value, rate_limit: Option<Value>) -> Va
 
 /// Starts the real binary with `config` and waits until it is healthy.
 pub async fn start(config: Value) -> GatewayProcess {
-    let spawn = GatewaySpawn::new(bin()).args(["gateway"]).config_json(config);
+    let spawn = GatewaySpawn::new(bin())
+        .args(["gateway"])
+        .config_json(config);
     let mut process = GatewayProcess::spawn(spawn).await.expect("spawn gateway");
     if let Err(err) = process.wait_healthy(Duration::from_secs(30)).await {
         panic!(
@@ -105,7 +107,12 @@ pub async fn request(
 }
 
 /// `POST path` with a JSON body, the gateway token and `extra` headers.
-pub async fn post(addr: SocketAddr, path: &str, body: &Value, extra: &[(&str, &str)]) -> HttpResponse {
+pub async fn post(
+    addr: SocketAddr,
+    path: &str,
+    body: &Value,
+    extra: &[(&str, &str)],
+) -> HttpResponse {
     let auth = format!("Bearer {TOKEN}");
     let mut headers = vec![
         ("Content-Type", "application/json"),
@@ -140,7 +147,7 @@ impl Frame {
 }
 
 /// Splits an SSE body into frames (blank-line separated).
-pub fn frames(body: &str) -> Vec<Frame> {
+pub fn sse_frames(body: &str) -> Vec<Frame> {
     body.split("\n\n")
         .filter(|block| !block.trim().is_empty())
         .map(|block| {

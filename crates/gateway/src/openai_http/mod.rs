@@ -32,7 +32,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use futures_util::StreamExt;
-use openclaw_agent::{AgentEvent, RunEvent, RunOutcome, RunTicket, Submission, TurnRequest};
+use openclaw_agent::{
+    AbortReason, AgentEvent, RunEvent, RunOutcome, RunStatus, RunTicket, Submission, TurnRequest,
+};
 use openclaw_config::Config;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -265,10 +267,9 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer ") && !token.is_empty()).then_some(token)
 }
 
-/// Reads a JSON body of at most `limit` bytes. An empty body reads as `{}` (OpenClaw's
-/// reader does the same), so it ends up as "missing message" rather than a parse error.
+/// Reads a JSON body of at most `limit` bytes. An empty body reads as `{}`, so it is answered
+/// as a missing message (which says what to send) rather than as a parse error.
 async fn read_json(body: Body, limit: u64, endpoint: &'static str) -> Result<Value, ApiError> {
-    let too_large = ApiError::PayloadTooLarge { limit, endpoint };
     let collect = async {
         let mut stream = body.into_data_stream();
         let mut bytes: Vec<u8> = Vec::new();
@@ -288,9 +289,6 @@ async fn read_json(body: Body, limit: u64, endpoint: &'static str) -> Result<Val
     let bytes = tokio::time::timeout(BODY_TIMEOUT, collect)
         .await
         .map_err(|_| ApiError::BodyTimeout)??;
-    if bytes.len() as u64 > limit {
-        return Err(too_large);
-    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(serde_json::Map::new()));
     }
@@ -362,20 +360,24 @@ fn lost() -> ApiError {
 /// The error a failed run answers with.
 pub fn run_error(outcome: &RunOutcome) -> ApiError {
     let fallback = match outcome.status {
-        openclaw_agent::RunStatus::Timeout => {
-            "The agent run timed out; retry or raise the timeout."
+        RunStatus::Timeout => "The agent run timed out; retry or raise the timeout.",
+        RunStatus::Aborted(AbortReason::Shutdown) => {
+            "The gateway stopped before the run finished; retry once it is back."
         }
         _ => "The agent run failed; check the gateway log and retry.",
     };
     ApiError::Run(outcome.error.clone().unwrap_or_else(|| fallback.into()))
 }
 
-/// Whether the run produced an answer (ok or aborted) rather than an error.
+/// Whether the run produced an answer rather than an error. A run someone aborted (`/stop`,
+/// `chat.abort`, an interrupting message) answers with what it had, as OpenClaw does; one cut
+/// off by shutdown is an error, so the client knows to retry.
 pub fn answered(outcome: &RunOutcome) -> bool {
-    matches!(
-        outcome.status,
-        openclaw_agent::RunStatus::Ok | openclaw_agent::RunStatus::Aborted(_)
-    )
+    match outcome.status {
+        RunStatus::Ok => true,
+        RunStatus::Aborted(reason) => reason != AbortReason::Shutdown,
+        RunStatus::Error | RunStatus::Timeout => false,
+    }
 }
 
 /// Where a stream's events come from.
