@@ -142,3 +142,36 @@ pub async fn direct_latency(
     }
     Ok(all)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_fake_answers_every_probe_with_the_reply() {
+        let fake = FakeModel::start().unwrap();
+        let samples = direct_latency(&fake.base_url(), 2, Duration::from_millis(200))
+            .await
+            .unwrap();
+        assert!(samples.len() > 0);
+        assert_eq!(fake.requests(), samples.len() as u64);
+        let summary = samples.summary();
+        assert!(summary.p50 <= summary.p99);
+    }
+
+    #[tokio::test]
+    async fn a_probe_of_a_dead_port_fails_with_context() {
+        let port = crate::gateway::free_port().unwrap();
+        let err = direct_latency(
+            &format!("http://127.0.0.1:{port}/v1"),
+            1,
+            Duration::from_millis(50),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("posting to the fake model"),
+            "{err:#}"
+        );
+    }
+}

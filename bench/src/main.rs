@@ -48,7 +48,7 @@ options (turns):
 options (soak):
   --turns N              turns measured (default 100000)
   --clients N            concurrent clients (default 64)
-  --warmup-turns N       turns before the baseline RSS (default 2000)
+  --warmup-turns N       turns before the baseline RSS (default 5000)
   --path ws|http         (default ws)
   --session-turns N      (default 50)
 

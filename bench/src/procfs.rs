@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 /// `/proc` reports CPU time in clock ticks of 1/100 s (`USER_HZ`, fixed on Linux).
-const TICK: Duration = Duration::from_millis(10);
+pub const TICK: Duration = Duration::from_millis(10);
 
 /// Resident set size of `pid` in KiB (`VmRSS` of `/proc/<pid>/status`).
 pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
@@ -76,6 +76,22 @@ fn parse_stat_cpu(stat: &str) -> Option<Duration> {
     Some(TICK * (utime + stime))
 }
 
+/// "N cores, load average a b c": the machine is shared, and turn throughput is CPU-bound, so
+/// every result is printed with the load it was measured under.
+pub fn machine_line() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    format!("{cores} cores, load average {load} (1/5/15 min) at the start")
+}
+
 pub fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -105,6 +121,13 @@ mod tests {
         assert!(cpu_time("self").unwrap() >= TICK);
         let threads = thread_cpu("self").unwrap();
         assert!(threads.values().any(|cpu| *cpu >= TICK), "{threads:?}");
+    }
+
+    #[test]
+    fn the_machine_line_names_cores_and_load() {
+        let line = machine_line();
+        assert!(line.contains("cores, load average"), "{line}");
+        assert!(!line.contains("unknown"), "{line}");
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub struct SoakOptions {
     pub concurrency: usize,
     pub path: TurnPath,
     /// Turns run before the "before" RSS reading, so the baseline includes what every gateway
-    /// allocates on its first turns (pools, caches, the SQLite page cache).
+    /// allocates on its first turns (pools, caches, the SQLite page cache, and the agent
+    /// runtime's memory of the last 4,096 finished runs). "RSS before any turn" is printed too.
     pub warmup_turns: u64,
     pub turns_per_session: u64,
 }
@@ -37,7 +38,7 @@ impl Default for SoakOptions {
             turns: 100_000,
             concurrency: 64,
             path: TurnPath::ChatSend,
-            warmup_turns: 2_000,
+            warmup_turns: 5_000,
             turns_per_session: 50,
         }
     }
@@ -52,6 +53,7 @@ pub fn growth_percent(before_kib: u64, after_kib: u64) -> f64 {
 }
 
 pub async fn run(bin: &Path, options: &SoakOptions) -> anyhow::Result<()> {
+    let machine = procfs::machine_line();
     let fake = FakeModel::start()?;
     let (mut gw, _) = gateway::spawn(bin, gateway::turns_config(&fake.base_url()))?;
     gw.wait_healthy().await?;
@@ -109,7 +111,8 @@ pub async fn run(bin: &Path, options: &SoakOptions) -> anyhow::Result<()> {
     println!("## Soak: {} turns via {}", options.turns, options.path);
     println!();
     println!(
-        "{} clients, one session per client rotated every {} turns, after {} warm-up turns.",
+        "{} clients, one session per client rotated every {} turns, after {} warm-up turns. \
+         Machine: {machine}.",
         options.concurrency, options.turns_per_session, warm.completed
     );
     println!();
@@ -127,7 +130,11 @@ pub async fn run(bin: &Path, options: &SoakOptions) -> anyhow::Result<()> {
         ms(latency.max)
     );
     println!("| RSS before any turn | {:.1} MB | — |", mib(cold));
-    println!("| RSS after warm-up (before) | {:.1} MB | — |", mib(before));
+    println!(
+        "| RSS after warm-up (before) | {:.1} MB ({:.1} KB per warm-up turn) | — |",
+        mib(before),
+        before.saturating_sub(cold) as f64 / warm.completed.max(1) as f64
+    );
     println!(
         "| RSS peak during the soak | {:.1} MB ({:+.1} %) | — |",
         mib(peak),

@@ -68,7 +68,7 @@ struct Level {
     rate: f64,
     latency: Summary,
     ack: Summary,
-    /// Per completed turn (warm-up included).
+    /// CPU used over the whole level (warm-up included), shown per completed turn.
     gateway_cpu: Duration,
     bench_cpu: Duration,
     fake_cpu: Duration,
@@ -86,6 +86,7 @@ pub async fn run(bin: &Path, options: &TurnsOptions) -> anyhow::Result<()> {
         "## Agent turns (release gateway, instant fake model, transcripts persisted in SQLite)"
     );
     println!();
+    println!("Machine: {}.", procfs::machine_line());
     println!(
         "Each client runs one turn at a time on its own session (a session serialises its turns), \
          moving to a fresh session every {} turns; warm-up {:?}, then {:?} measured per level.",
@@ -177,20 +178,18 @@ async fn run_level(
             gw.log_tail()
         );
     }
-    let turns = u32::try_from(outcome.completed).unwrap_or(u32::MAX);
     let fake_cpu = after.fake_cpu.saturating_sub(before.fake_cpu);
     Ok(Level {
         concurrency,
         rate: outcome.rate(plan.measure_from),
         latency: outcome.latency.clone().summary(),
         ack: outcome.ack.clone().summary(),
-        gateway_cpu: after.gateway_cpu.saturating_sub(before.gateway_cpu) / turns,
+        gateway_cpu: after.gateway_cpu.saturating_sub(before.gateway_cpu),
         bench_cpu: after
             .bench_cpu
             .saturating_sub(before.bench_cpu)
-            .saturating_sub(fake_cpu)
-            / turns,
-        fake_cpu: fake_cpu / turns,
+            .saturating_sub(fake_cpu),
+        fake_cpu,
         model_calls: after.model_calls.saturating_sub(before.model_calls) as f64
             / outcome.completed as f64,
         threads: procfs::thread_cpu_delta(&before.gateway_threads, &after.gateway_threads),
@@ -199,8 +198,14 @@ async fn run_level(
     })
 }
 
-fn us(d: Duration) -> String {
-    format!("{}", d.as_micros())
+/// CPU per turn in µs; `/proc` counts in 10 ms ticks, so a total below one tick is shown as
+/// an upper bound rather than as zero.
+fn per_turn(total: Duration, turns: u64) -> String {
+    let turns = turns.max(1);
+    if total.is_zero() {
+        return format!("< {}", procfs::TICK.as_micros() / u128::from(turns));
+    }
+    format!("{}", total.as_micros() / u128::from(turns))
 }
 
 fn print_table(levels: &[Level], fake_alone: Summary, idle_rss: u64) {
@@ -228,9 +233,9 @@ fn print_table(levels: &[Level], fake_alone: Summary, idle_rss: u64) {
             ms(level.latency.p50.saturating_sub(fake_alone.p50)),
             ms(level.latency.p99.saturating_sub(fake_alone.p50)),
             ack,
-            us(level.gateway_cpu),
-            us(level.bench_cpu),
-            us(level.fake_cpu),
+            per_turn(level.gateway_cpu, o.completed),
+            per_turn(level.bench_cpu, o.completed),
+            per_turn(level.fake_cpu, o.completed),
             level.model_calls,
             o.frames as f64 / o.completed.max(1) as f64,
             o.lost_events,
@@ -265,5 +270,17 @@ fn print_table(levels: &[Level], fake_alone: Summary, idle_rss: u64) {
             busiest.concurrency,
             shares.join(", ")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_per_turn_never_claims_zero() {
+        assert_eq!(per_turn(Duration::from_millis(30), 100), "300");
+        assert_eq!(per_turn(Duration::ZERO, 100), "< 100");
+        assert_eq!(per_turn(Duration::ZERO, 0), "< 10000");
     }
 }

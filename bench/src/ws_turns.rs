@@ -14,8 +14,10 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::fake_model::REPLY;
 use crate::gateway::TOKEN;
 
-/// A turn slower than this is reported as lost (its final event was dropped or never sent).
-const TURN_TIMEOUT: Duration = Duration::from_secs(60);
+/// A turn slower than this is reported as lost (its final event was dropped or never sent);
+/// turns against the instant fake take well under a second even at 64 clients, and a lost
+/// final should not stall its client for long.
+const TURN_TIMEOUT: Duration = Duration::from_secs(15);
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -26,6 +28,9 @@ pub struct ChatClient {
     pub frames: u64,
     /// Events this connection never got.
     pub gaps: SeqGaps,
+    /// Turns left to trace to stderr (`OPENCLAW_BENCH_TRACE=<turns>`): each frame's arrival
+    /// time, to see where a turn waits.
+    trace_turns: u32,
 }
 
 /// Timings of one turn, from just before `chat.send` is written.
@@ -75,6 +80,10 @@ impl ChatClient {
             next_id: 0,
             frames: 0,
             gaps: SeqGaps::default(),
+            trace_turns: std::env::var("OPENCLAW_BENCH_TRACE")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
         })
     }
 
@@ -110,6 +119,13 @@ impl ChatClient {
                 })??;
             self.frames += 1;
             self.gaps.note(&text);
+            if self.trace_turns > 0 {
+                let head: String = text.chars().take(140).collect();
+                eprintln!(
+                    "trace {session_key} +{:.3} ms {head}",
+                    started.elapsed().as_secs_f64() * 1e3
+                );
+            }
             // Most frames are other runs' `agent` events: skip them without parsing.
             let is_response = text.starts_with(r#"{"type":"res""#);
             let is_chat = text.starts_with(r#"{"type":"event","event":"chat""#);
@@ -131,6 +147,7 @@ impl ChatClient {
                     .context("chat.send response without payload.runId")?
                     .to_owned();
                 if let Some(done) = early.iter().find(|t| t.run_id == run) {
+                    self.trace_turns = self.trace_turns.saturating_sub(1);
                     check_terminal(done)?;
                     return Ok(TurnTiming {
                         ack,
@@ -145,6 +162,7 @@ impl ChatClient {
             };
             match &run_id {
                 Some(ours) if *ours == terminal.run_id => {
+                    self.trace_turns = self.trace_turns.saturating_sub(1);
                     check_terminal(&terminal)?;
                     return Ok(TurnTiming {
                         ack,
