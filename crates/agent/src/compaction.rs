@@ -194,9 +194,9 @@ async fn summarize(
     }
     let request = CompletionRequest {
         model: String::new(),
-        system: Some(SUMMARY_SYSTEM.to_owned()),
-        messages: vec![Message::user_text(transcript)],
-        tools: Vec::new(),
+        system: Some(SUMMARY_SYSTEM.into()),
+        messages: vec![Message::user_text(transcript).into()],
+        tools: Vec::new().into(),
         max_tokens: SUMMARY_MAX_TOKENS,
         thinking: ThinkingLevel::Off,
     };

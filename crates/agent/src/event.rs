@@ -8,6 +8,8 @@ use std::sync::Arc;
 use openclaw_providers::Usage;
 use serde_json::Value;
 
+use crate::prompt::SystemPrompt;
+
 /// Something that happened during a run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentEvent {
@@ -111,13 +113,22 @@ pub struct RunOutcome {
     pub usage: Usage,
     pub started_at: i64,
     pub ended_at: i64,
-    /// OpenClaw's `systemPromptReport`.
-    pub system_prompt_report: Value,
+    /// The system prompt the run used (shared with the prompt cache, so keeping finished
+    /// runs costs no copy of it); `None` when the run never got that far.
+    pub system_prompt: Option<Arc<SystemPrompt>>,
     /// Set when this message was folded into another run (`collect` queue mode).
     pub merged_into: Option<String>,
 }
 
 impl RunOutcome {
+    /// OpenClaw's `systemPromptReport` (`null` when there is none).
+    pub fn system_prompt_report(&self) -> &Value {
+        static NULL: Value = Value::Null;
+        self.system_prompt
+            .as_ref()
+            .map_or(&NULL, |prompt| &prompt.report)
+    }
+
     pub fn duration_ms(&self) -> i64 {
         (self.ended_at - self.started_at).max(0)
     }

@@ -6,6 +6,8 @@
 //! `{role:"toolResult", toolCallId, toolName, content, isError}`. This module converts between
 //! those and the provider-neutral [`Message`]s, applying the latest `compaction` entry.
 
+use std::sync::Arc;
+
 use openclaw_providers::{ContentPart, Message, Role, StopReason, Usage};
 use openclaw_store::{EntryKind, TranscriptEntry};
 use serde_json::{Map, Value, json};
@@ -15,7 +17,7 @@ use serde_json::{Map, Value, json};
 pub struct Context {
     /// Summary of everything before the last compaction, if any.
     pub summary: Option<String>,
-    pub messages: Vec<Message>,
+    pub messages: Vec<Arc<Message>>,
     /// Transcript ids of the entries behind `messages`, in order (for choosing a compaction cut).
     pub entry_ids: Vec<String>,
     /// Characters of content in `messages` (a cheap size estimate).
@@ -84,17 +86,17 @@ pub fn context_from_entries(entries: &[TranscriptEntry]) -> Context {
 
 /// Appends, merging consecutive same-role messages (tool results of one round, or a user
 /// message following tool results) so providers see strictly alternating roles.
-fn push_merged(messages: &mut Vec<Message>, message: Message) {
+pub fn push_merged(messages: &mut Vec<Arc<Message>>, message: Message) {
     if let Some(last) = messages.last_mut()
         && last.role == message.role
     {
-        last.content.extend(message.content);
+        Arc::make_mut(last).content.extend(message.content);
         return;
     }
-    messages.push(message);
+    messages.push(Arc::new(message));
 }
 
-fn message_chars(message: &Message) -> usize {
+pub fn message_chars(message: &Message) -> usize {
     message
         .content
         .iter()

@@ -4,6 +4,7 @@
 
 mod commands;
 pub mod compaction;
+mod context_cache;
 pub mod error;
 pub mod event;
 pub mod history;

@@ -13,7 +13,6 @@ use arc_swap::ArcSwap;
 use openclaw_config::{Config, Env};
 use openclaw_providers::{HttpTransport, Usage};
 use openclaw_store::Store;
-use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -110,6 +109,7 @@ pub(crate) struct Inner {
     pub lanes: Lanes,
     pub global: GlobalLimit,
     pub workspaces: Workspaces,
+    pub contexts: crate::context_cache::ContextCache,
     tracker: TaskTracker,
 }
 
@@ -175,6 +175,7 @@ impl AgentRuntime {
                 lanes: Lanes::default(),
                 global: GlobalLimit::new(max_concurrent),
                 workspaces: Workspaces::default(),
+                contexts: Default::default(),
                 tracker: TaskTracker::new(),
             }),
         }
@@ -563,7 +564,7 @@ impl AgentRuntime {
                 usage: Usage::default(),
                 started_at: now,
                 ended_at: now,
-                system_prompt_report: Value::Null,
+                system_prompt: None,
                 merged_into: None,
             },
         };
@@ -728,6 +729,14 @@ impl AgentRuntime {
             .collect()
     }
 
+    /// Drops what the runtime remembers of a session's transcript (call after changing the
+    /// transcript outside a turn, e.g. `sessions.compact`).
+    pub fn forget_session(&self, session_key: &str) {
+        let config = self.inner.config.load();
+        let (_, canonical, _) = resolve_session(&config, Some(session_key), None);
+        self.inner.contexts.forget(&canonical);
+    }
+
     /// Number of sessions with work in flight (for status and leak checks).
     pub fn busy_sessions(&self) -> usize {
         self.inner.lanes.len()
@@ -799,7 +808,7 @@ fn unstarted_outcome_for(run_id: &str, session_key: &str) -> RunOutcome {
         usage: Usage::default(),
         started_at: now,
         ended_at: now,
-        system_prompt_report: Value::Null,
+        system_prompt: None,
         merged_into: None,
     }
 }
@@ -823,7 +832,7 @@ fn unstarted_outcome(job: &RunJob) -> RunOutcome {
         usage: Usage::default(),
         started_at: now,
         ended_at: now,
-        system_prompt_report: Value::Null,
+        system_prompt: None,
         merged_into: None,
     }
 }

@@ -14,11 +14,56 @@ use crate::workspace::{BootstrapCache, BootstrapFile, ensure_workspace};
 /// Ensured workspaces remembered at most (a reload could point agents anywhere).
 const MAX_ENSURED: usize = 256;
 
+/// Prompts remembered by identity of their inputs.
+const MEMO_CAPACITY: usize = 32;
+
 #[derive(Default)]
 pub(crate) struct Workspaces {
     ensured: Mutex<HashSet<PathBuf>>,
     bootstrap: BootstrapCache,
     prompts: PromptCache,
+    memo: Mutex<Vec<(MemoKey, Arc<SystemPrompt>)>>,
+}
+
+/// The inputs of a prompt, with the shared tool set and bootstrap files compared by identity
+/// (both come from caches that hand out the same `Arc` while nothing changed), so a hit costs a
+/// few string comparisons instead of comparing schemas and file contents.
+struct MemoKey {
+    tools: Arc<[openclaw_providers::ToolSpec]>,
+    bootstrap: Arc<[BootstrapFile]>,
+    scalars: String,
+}
+
+impl MemoKey {
+    fn new(
+        inputs: &PromptInputs<'_>,
+        tools: &Arc<[openclaw_providers::ToolSpec]>,
+        bootstrap: &Arc<[BootstrapFile]>,
+    ) -> Self {
+        // One string with separators that cannot occur in the parts' own text.
+        let scalars = format!(
+            "{}\u{1}{:?}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{}\u{1}{:?}\u{1}{:?}",
+            inputs.agent_id,
+            inputs.agent_name,
+            inputs.workspace.display(),
+            inputs.model,
+            inputs.thinking,
+            inputs.bootstrap_max_chars,
+            inputs.user_timezone,
+            inputs.extra_system_prompt,
+        );
+        Self {
+            tools: tools.clone(),
+            bootstrap: bootstrap.clone(),
+            scalars,
+        }
+    }
+
+    fn matches(&self, other: &MemoKey) -> bool {
+        Arc::ptr_eq(&self.tools, &other.tools)
+            && Arc::ptr_eq(&self.bootstrap, &other.bootstrap)
+            && self.scalars == other.scalars
+    }
 }
 
 impl Workspaces {
@@ -58,8 +103,24 @@ impl Workspaces {
         Ok(self.bootstrap.load(dir))
     }
 
-    /// The system prompt for these inputs, reused while they do not change.
-    pub fn prompt(&self, inputs: &PromptInputs<'_>) -> Arc<SystemPrompt> {
-        self.prompts.get_or_build(inputs, &PromptOptions::default())
+    /// The system prompt for these inputs, reused while they do not change. `tools` and
+    /// `bootstrap` must be the slices behind `inputs.tools` / `inputs.bootstrap`.
+    pub fn prompt(
+        &self,
+        inputs: &PromptInputs<'_>,
+        tools: &Arc<[openclaw_providers::ToolSpec]>,
+        bootstrap: &Arc<[BootstrapFile]>,
+    ) -> Arc<SystemPrompt> {
+        let key = MemoKey::new(inputs, tools, bootstrap);
+        let mut memo = self.memo.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, prompt)) = memo.iter().find(|(known, _)| known.matches(&key)) {
+            return prompt.clone();
+        }
+        let prompt = self.prompts.get_or_build(inputs, &PromptOptions::default());
+        if memo.len() >= MEMO_CAPACITY {
+            memo.remove(0);
+        }
+        memo.push((key, prompt.clone()));
+        prompt
     }
 }

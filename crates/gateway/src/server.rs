@@ -88,6 +88,11 @@ pub async fn serve(shared: Arc<Shared>) -> Result<(), ServeError> {
             let stop = stop.clone();
             servers.spawn(async move {
                 let service = app.into_make_service_with_connect_info::<SocketAddr>();
+                // Replies and events are small frames written as they happen: without
+                // TCP_NODELAY, Nagle holds each one until the peer's delayed ACK (~40 ms).
+                let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
                 let result = axum::serve(listener, service)
                     .with_graceful_shutdown(async move { stop.cancelled().await })
                     .await;

@@ -1,5 +1,7 @@
 //! The provider-neutral request and the streamed events every wire client produces.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -145,9 +147,11 @@ pub struct ToolSpec {
 pub struct CompletionRequest {
     /// Model id as the provider knows it (no `provider/` prefix).
     pub model: String,
-    pub system: Option<String>,
-    pub messages: Vec<Message>,
-    pub tools: Vec<ToolSpec>,
+    /// Shared, like `messages` and `tools`: a request is cloned per failover attempt and the
+    /// turn loop re-sends the same history every round, so clones must not copy the content.
+    pub system: Option<Arc<str>>,
+    pub messages: Vec<Arc<Message>>,
+    pub tools: Arc<[ToolSpec]>,
     pub max_tokens: u32,
     pub thinking: ThinkingLevel,
 }

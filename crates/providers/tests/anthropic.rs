@@ -82,7 +82,7 @@ async fn api_key_uses_x_api_key_and_wire_body() {
     fake.push(FakeReply::text(&["ok"]));
     let mut request = weather_request();
     request.thinking = ThinkingLevel::Low;
-    request.messages.push(Message {
+    request.messages.push(std::sync::Arc::new(Message {
         role: Role::Assistant,
         content: vec![
             ContentPart::Thinking {
@@ -102,15 +102,15 @@ async fn api_key_uses_x_api_key_and_wire_body() {
                 arguments: json!({"city": "Paris"}),
             },
         ],
-    });
-    request.messages.push(Message {
+    }));
+    request.messages.push(std::sync::Arc::new(Message {
         role: Role::User,
         content: vec![ContentPart::ToolResult {
             tool_call_id: "toolu_01".into(),
             content: "rain".into(),
             is_error: true,
         }],
-    });
+    }));
     let client = client(
         ProviderApi::AnthropicMessages,
         fake.anthropic_base_url(),

@@ -24,8 +24,8 @@ fn request() -> CompletionRequest {
     CompletionRequest {
         model: String::new(),
         system: None,
-        messages: vec![Message::user_text("hi")],
-        tools: vec![],
+        messages: vec![Message::user_text("hi").into()],
+        tools: Vec::new().into(),
         max_tokens: 64,
         thinking: ThinkingLevel::Off,
     }

@@ -78,22 +78,22 @@ async fn sends_gemini_wire_request() {
     let mut request = weather_request();
     request.model = "gemini-2.5-flash".into();
     request.thinking = ThinkingLevel::Minimal;
-    request.messages.push(Message {
+    request.messages.push(std::sync::Arc::new(Message {
         role: Role::Assistant,
         content: vec![ContentPart::ToolCall {
             id: "call_1".into(),
             name: "get_weather".into(),
             arguments: json!({"city": "Paris"}),
         }],
-    });
-    request.messages.push(Message {
+    }));
+    request.messages.push(std::sync::Arc::new(Message {
         role: Role::User,
         content: vec![ContentPart::ToolResult {
             tool_call_id: "call_1".into(),
             content: "sunny".into(),
             is_error: false,
         }],
-    });
+    }));
     let client = client(
         ProviderApi::GoogleGenerativeAi,
         fake.gemini_base_url(),

@@ -70,22 +70,22 @@ async fn sends_openai_wire_request() {
     let fake = FakeLlm::start().await.unwrap();
     fake.push(FakeReply::text(&["ok"]));
     let mut request = weather_request();
-    request.messages.push(Message {
+    request.messages.push(std::sync::Arc::new(Message {
         role: Role::Assistant,
         content: vec![ContentPart::ToolCall {
             id: "call_1".into(),
             name: "get_weather".into(),
             arguments: json!({"city": "Paris"}),
         }],
-    });
-    request.messages.push(Message {
+    }));
+    request.messages.push(std::sync::Arc::new(Message {
         role: Role::User,
         content: vec![ContentPart::ToolResult {
             tool_call_id: "call_1".into(),
             content: "sunny".into(),
             is_error: false,
         }],
-    });
+    }));
     let client = client(
         ProviderApi::OpenAiCompletions,
         fake.openai_base_url(),

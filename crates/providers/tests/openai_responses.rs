@@ -73,7 +73,7 @@ async fn sends_responses_wire_request() {
     fake.push(FakeReply::text(&["ok"]));
     let mut request = weather_request();
     request.thinking = ThinkingLevel::High;
-    request.messages.push(Message {
+    request.messages.push(std::sync::Arc::new(Message {
         role: Role::Assistant,
         content: vec![
             ContentPart::Text {
@@ -85,15 +85,15 @@ async fn sends_responses_wire_request() {
                 arguments: json!({"city": "Paris"}),
             },
         ],
-    });
-    request.messages.push(Message {
+    }));
+    request.messages.push(std::sync::Arc::new(Message {
         role: Role::User,
         content: vec![ContentPart::ToolResult {
             tool_call_id: "call_1".into(),
             content: "sunny".into(),
             is_error: false,
         }],
-    });
+    }));
     let client = client(ProviderApi::OpenAiResponses, fake.openai_base_url(), key());
     client
         .stream(&request)

@@ -322,8 +322,8 @@ async fn resolved_client_streams_against_overridden_base_url() {
     let request = openclaw_providers::CompletionRequest {
         model: resolved.model.model.clone(),
         system: None,
-        messages: vec![openclaw_providers::Message::user_text("hello")],
-        tools: vec![],
+        messages: vec![openclaw_providers::Message::user_text("hello").into()],
+        tools: Vec::new().into(),
         max_tokens: 32,
         thinking: openclaw_providers::ThinkingLevel::Off,
     };

@@ -22,7 +22,7 @@ pub(crate) const WRITE_QUEUE_CAPACITY: usize = 1024;
 /// The most writes committed together in one transaction.
 const MAX_BATCH: usize = 256;
 /// Idle read connections kept open; more are opened on demand and closed after use.
-const MAX_IDLE_READERS: usize = 4;
+const MAX_IDLE_READERS: usize = 16;
 /// How long SQLite waits for a lock held by another connection before reporting "busy".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 

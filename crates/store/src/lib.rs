@@ -44,6 +44,7 @@ mod sessions;
 mod store;
 mod time;
 pub mod transcript;
+mod turns;
 mod usage;
 
 pub use compact::{CompactOutcome, DEFAULT_COMPACT_MAX_ENTRIES};
@@ -55,4 +56,5 @@ pub use sessions::{DeleteOutcome, SessionQuery, SessionRecord};
 pub use store::{DATABASE_FILE, Store};
 pub use time::{iso_timestamp, now_ms};
 pub use transcript::{EntryKind, NewEntry, Parent, TranscriptEntry, TranscriptHeader};
+pub use turns::{ResetDecision, SessionUpdate, TurnStart};
 pub use usage::{DailyUsage, UsageRecord, UsageSummary, UsageTotals};

@@ -205,6 +205,40 @@ impl Store {
             .await
     }
 
+    /// Starts an agent turn in one write: the session under `key` is created if missing, or
+    /// renewed (new `sessionId`) when `reset` says so; its transcript is ensured (header `cwd`
+    /// = `header_cwd`) and `user_message` appended.
+    pub async fn begin_turn(
+        &self,
+        key: &str,
+        reset: crate::turns::ResetDecision,
+        header_cwd: &str,
+        user_message: NewEntry,
+    ) -> Result<crate::turns::TurnStart, StoreError> {
+        let key = key.to_owned();
+        let cwd = header_cwd.to_owned();
+        self.write(move |conn| crate::turns::begin(conn, &key, reset, &cwd, user_message, now_ms()))
+            .await
+    }
+
+    /// Commits one step of a turn in one write: `entries` appended to the transcript of
+    /// `session_id` in order, the usage row recorded, the session entry under `key` updated.
+    pub async fn commit_turn_step(
+        &self,
+        key: &str,
+        session_id: &str,
+        entries: Vec<NewEntry>,
+        usage: Option<UsageRecord>,
+        update: Option<crate::turns::SessionUpdate>,
+    ) -> Result<Vec<TranscriptEntry>, StoreError> {
+        let key = key.to_owned();
+        let session_id = session_id.to_owned();
+        self.write(move |conn| {
+            crate::turns::commit_step(conn, &key, &session_id, entries, usage, update)
+        })
+        .await
+    }
+
     /// Adds one model call to the usage ledger.
     pub async fn record_usage(&self, usage: UsageRecord) -> Result<(), StoreError> {
         self.write(move |conn| {

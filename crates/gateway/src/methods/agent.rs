@@ -146,7 +146,7 @@ fn final_payload(outcome: &RunOutcome) -> Result<Value, ErrorShape> {
                             },
                         },
                         "aborted": aborted,
-                        "systemPromptReport": outcome.system_prompt_report,
+                        "systemPromptReport": outcome.system_prompt_report(),
                     },
                 },
             }))

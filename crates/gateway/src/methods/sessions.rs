@@ -595,6 +595,8 @@ pub async fn compact(shared: &Arc<Shared>, params: Params) -> Result<Value, Erro
         .compact_session(&key, max_lines)
         .await
         .map_err(store_error)?;
+    // The runtime's cached context still holds the archived entries.
+    shared.agents.forget_session(&key);
     shared.refresh_sessions_summary().await;
     let mut result = json!({
         "ok": true,

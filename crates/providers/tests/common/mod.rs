@@ -35,7 +35,7 @@ pub fn weather_request() -> CompletionRequest {
     CompletionRequest {
         model: "fake-model".into(),
         system: Some("You are terse.".into()),
-        messages: vec![Message::user_text("Weather in Paris?")],
+        messages: vec![Message::user_text("Weather in Paris?").into()],
         tools: vec![ToolSpec {
             name: "get_weather".into(),
             description: "Current weather for a city".into(),
@@ -44,7 +44,8 @@ pub fn weather_request() -> CompletionRequest {
                 "properties": {"city": {"type": "string"}},
                 "required": ["city"],
             }),
-        }],
+        }]
+        .into(),
         max_tokens: 256,
         thinking: ThinkingLevel::Off,
     }

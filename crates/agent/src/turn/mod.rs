@@ -1,46 +1,47 @@
 //! One agent turn: session → model → tools → … → reply, with every step persisted.
 //!
-//! Order of a turn: resolve the session (freshness, `/new`), pick the model candidates, prepare
-//! the workspace and system prompt, append the user message, then loop: open a stream through
-//! [`FailoverRunner`] (profile rotation and model fallback happen there), turn provider events
-//! into [`AgentEvent`]s, append the assistant message, run requested tools and append their
+//! Order of a turn: settle the workspace, start the turn in the store (session created, kept
+//! or renewed, user message appended — one write), pick the model candidates, build (or reuse)
+//! the system prompt, take the session's context from the cache or the transcript, then loop:
+//! open a stream through [`FailoverRunner`] (profile rotation and model fallback happen there),
+//! turn provider events into [`AgentEvent`]s, commit the assistant message with its usage (one
+//! write; the last one also updates the session entry), run requested tools and commit their
 //! results, take steering messages, and call the model again until it stops asking for tools.
-//! The whole loop runs under the run timeout and the run's cancellation token; whatever text
-//! arrived before an abort or timeout is kept in the transcript.
+//! The loop runs under the run timeout and the run's cancellation token; whatever text arrived
+//! before an abort or timeout is kept in the transcript.
 
-use std::path::PathBuf;
+mod persist;
+mod prepare;
+
 use std::sync::{Arc, PoisonError};
 
 use openclaw_config::Config;
 use openclaw_providers::{
     AgentAuthContext, CompletionRequest, ContentPart, FailoverRunner, FailureKind, Message,
-    ModelCatalog, ModelRef, ProfilePin, ProviderError, ProviderEvent, StopReason, ToolSpec, Usage,
-    fallback_candidates,
+    ProfilePin, ProviderError, ProviderEvent, Role, StopReason, Usage, fallback_candidates,
 };
-use openclaw_store::reset::{ResetType, evaluate_freshness, match_reset_trigger, resolve_policy};
-use openclaw_store::{NewEntry, SessionEntry, Store, UsageRecord, now_ms};
-use serde_json::{Value, json};
+use openclaw_store::{NewEntry, Store, TranscriptEntry, now_ms};
+use serde_json::Value;
 
 use crate::compaction;
+use crate::context_cache::CachedContext;
 use crate::event::{AbortReason, AgentEvent, RunOutcome, RunStatus};
-use crate::history::{self, AssistantMeta};
+use crate::history::{self, AssistantMeta, Context};
 use crate::lanes::SessionLane;
 use crate::prompt::PromptInputs;
 use crate::runs::EventSink;
 use crate::runtime::{Inner, RunJob};
 use crate::session_tools::{self, SessionTool};
 use crate::settings;
-use crate::tools::{LocalTool, ToolContext, ToolPolicy, ToolSettings};
+use crate::tools::{LocalTool, ToolContext, ToolOutput, ToolPolicy, ToolSettings};
 use crate::workspace::resolve_workspace;
+use prepare::store_error;
 
 /// Transcript entries loaded to rebuild the context (entries before the last compaction are
 /// not needed; this bounds a pathological session without one).
 const HISTORY_ENTRIES: usize = 4000;
 /// Model calls per turn before the loop is stopped (a model stuck calling tools).
 const MAX_MODEL_CALLS: usize = 64;
-/// What the model is asked after a bare `/new` or `/reset`.
-const NEW_SESSION_PROMPT: &str = "A new session just started (the user sent /new or /reset). \
-Greet the user in one or two short sentences and ask what they would like to do.";
 
 /// How a turn ended early.
 enum TurnError {
@@ -60,9 +61,17 @@ struct Progress {
     model: Option<String>,
     api: String,
     usage: Usage,
-    report: Value,
+    system_prompt: Option<Arc<crate::prompt::SystemPrompt>>,
     /// Run ids of steering messages this run took in.
     steered: Vec<String>,
+    /// The context after a successful turn, for the next one.
+    context: Option<CachedContext>,
+}
+
+enum Ended {
+    Failed(String),
+    Timeout,
+    Aborted,
 }
 
 /// Runs `job` to its end. Never fails: every problem becomes the outcome's status and error.
@@ -105,7 +114,11 @@ pub(crate) async fn run(
         ),
     };
     if let (Some(store), Err(Ended::Timeout | Ended::Aborted)) = (&store, &result) {
-        persist_partial(store, &progress, status).await;
+        persist::persist_partial(store, &progress, status).await;
+    }
+    // Only a turn that ended cleanly leaves a context that matches the transcript.
+    if let (Ok(()), Some(cached)) = (&result, progress.context.take()) {
+        inner.contexts.put(&job.session_key, cached);
     }
     let outcome = RunOutcome {
         run_id: job.run_id.clone(),
@@ -131,119 +144,46 @@ pub(crate) async fn run(
         usage: progress.usage,
         started_at,
         ended_at: now_ms(),
-        system_prompt_report: progress.report,
+        system_prompt: progress.system_prompt,
         merged_into: None,
     };
     (outcome, progress.steered)
 }
 
-enum Ended {
-    Failed(String),
-    Timeout,
-    Aborted,
-}
-
-/// Keeps the text that streamed before an abort or timeout.
-async fn persist_partial(store: &Store, progress: &Progress, status: RunStatus) {
-    if progress.session_id.is_empty() || progress.round_content.is_empty() {
-        return;
-    }
-    let content: Vec<ContentPart> = progress
-        .round_content
-        .iter()
-        .filter(|part| matches!(part, ContentPart::Text { .. }))
-        .cloned()
-        .collect();
-    if content.is_empty() {
-        return;
-    }
-    let message = history::assistant_message_json(
-        &content,
-        &AssistantMeta {
-            api: &progress.api,
-            provider: progress.provider.as_deref().unwrap_or(""),
-            model: progress.model.as_deref().unwrap_or(""),
-            usage: Usage::default(),
-            stop_reason: None,
-            error: (status == RunStatus::Timeout).then_some("timed out"),
-            timestamp: now_ms(),
-        },
-    );
-    if let Err(error) = store
-        .append_transcript(&progress.session_id, NewEntry::message(message, now_ms()))
-        .await
-    {
-        tracing::warn!(target: "agent", "could not keep the partial reply: {error}");
-    }
-}
-
-fn store_error(error: openclaw_store::StoreError) -> TurnError {
-    TurnError::Failed(format!("session store: {error}"))
-}
-
-/// The session entry for this turn: created, kept, or renewed by the reset policy or a
-/// `/new`/`/reset` trigger. Returns the entry and the message to send to the model.
-async fn prepare_session(
-    config: &Config,
+/// The session's context including the just-appended user message: the cached one when it
+/// provably matches the transcript, else rebuilt from the store.
+async fn load_context(
+    inner: &Inner,
     store: &Store,
     job: &RunJob,
-) -> Result<(SessionEntry, String), TurnError> {
-    let (mut entry, created) = store
-        .get_or_create_session(&job.session_key)
+    session_id: &str,
+    user_entry: &TranscriptEntry,
+    message: &str,
+) -> Result<(Context, i64), TurnError> {
+    if let Some(cached) = inner.contexts.take(&job.session_key)
+        && cached.session_id == session_id
+        && cached.last_seq + 1 == user_entry.seq
+    {
+        let mut context = cached.context;
+        context.chars += message.len();
+        history::push_merged(&mut context.messages, Message::user_text(message));
+        context.entry_ids.push(user_entry.id.clone());
+        return Ok((context, user_entry.seq));
+    }
+    let entries = store
+        .transcript_history(session_id, HISTORY_ENTRIES)
         .await
         .map_err(store_error)?;
-    let mut message = job.message.clone();
-    let triggers = settings::reset_triggers(config);
-    if let Some(trigger) = match_reset_trigger(&message, &triggers) {
-        if !created {
-            entry = store
-                .reset_session(&job.session_key)
-                .await
-                .map_err(store_error)?;
-        }
-        message = if trigger.remainder.is_empty() {
-            NEW_SESSION_PROMPT.to_owned()
-        } else {
-            trigger.remainder
-        };
-        return Ok((entry, message));
-    }
-    if !created {
-        let reset_settings = settings::reset_settings(config);
-        let policy = resolve_policy(
-            &reset_settings,
-            ResetType::of_key(&job.session_key, false, false),
-            job.channel.as_deref(),
-        );
-        let zone = jiff::tz::TimeZone::system();
-        if !evaluate_freshness(entry.updated_at, now_ms(), &policy, &zone).fresh {
-            entry = store
-                .reset_session(&job.session_key)
-                .await
-                .map_err(store_error)?;
-        }
-    }
-    Ok((entry, message))
+    let last_seq = entries.last().map_or(user_entry.seq, |entry| entry.seq);
+    Ok((history::context_from_entries(&entries), last_seq))
 }
 
-/// The requested model: the session's `/model` override, else the agent's primary.
-fn requested_model(config: &Config, entry: &SessionEntry) -> Option<ModelRef> {
-    let model = entry.model_override.as_deref()?;
-    match entry.provider_override.as_deref() {
-        Some(provider) => Some(ModelRef {
-            provider: provider.to_owned(),
-            model: model.to_owned(),
-        }),
-        None => ModelCatalog::from_config(config).parse(model).ok(),
+/// Notes committed entries in the context's bookkeeping.
+fn note_committed(context: &mut Context, last_seq: &mut i64, committed: &[TranscriptEntry]) {
+    for entry in committed {
+        context.entry_ids.push(entry.id.clone());
+        *last_seq = (*last_seq).max(entry.seq);
     }
-}
-
-fn agent_dir(inner: &Inner, config: &Config, agent_id: &str) -> PathBuf {
-    config
-        .agent(agent_id)
-        .and_then(|agent| agent.agent_dir.as_deref())
-        .map(|dir| openclaw_config::expand_tilde(dir, &inner.env.home_dir().unwrap_or_default()))
-        .unwrap_or_else(|| inner.state_dir.join("agents").join(agent_id).join("agent"))
 }
 
 async fn run_turn(
@@ -256,10 +196,17 @@ async fn run_turn(
     progress: &mut Progress,
 ) -> Result<(), TurnError> {
     let agent_id = job.agent_id.as_str();
-    let (entry, message) = prepare_session(config, store, job).await?;
+    let workspace = resolve_workspace(config, &inner.state_dir, agent_id);
+    let bootstrap = inner
+        .workspaces
+        .bootstrap(config, &workspace)
+        .await
+        .map_err(|error| TurnError::Failed(error.to_string()))?;
+    let (start, message) = prepare::begin(config, store, job, &workspace).await?;
+    let entry = start.entry;
     progress.session_id = entry.session_id.clone();
 
-    let requested = requested_model(config, &entry);
+    let requested = prepare::requested_model(config, &entry);
     let candidates = fallback_candidates(config, agent_id, requested.as_ref())
         .map_err(|error| TurnError::Failed(error.to_string()))?;
     let Some(first) = candidates.first() else {
@@ -273,77 +220,53 @@ async fn run_turn(
         job.thinking.as_deref(),
         entry.thinking_level.as_deref(),
     );
-
-    let workspace = resolve_workspace(config, &inner.state_dir, agent_id);
-    let bootstrap = inner
-        .workspaces
-        .bootstrap(config, &workspace)
-        .await
-        .map_err(|error| TurnError::Failed(error.to_string()))?;
     let policy = ToolPolicy::resolve(config, agent_id, &first.provider, &first.model);
     let tool_settings = ToolSettings::from_config(config, agent_id);
-    let tools = offered_tools(&policy, &tool_settings);
+    let tools = prepare::offered_tools(&policy, &tool_settings);
     let model_label = format!("{}/{}", first.provider, first.model);
-    let agent_name = config
-        .agent(agent_id)
+    let agent_entry = config.agent(agent_id);
+    let agent_name = agent_entry
         .and_then(|agent| agent.identity.as_ref().and_then(|i| i.name.as_deref()))
-        .or_else(|| {
-            config
-                .agent(agent_id)
-                .and_then(|agent| agent.name.as_deref())
-        });
+        .or_else(|| agent_entry.and_then(|agent| agent.name.as_deref()));
     let user_timezone = config
         .agents
         .as_ref()
         .and_then(|a| a.defaults.as_ref())
         .and_then(|d| d.user_timezone.as_deref());
-    let system = inner.workspaces.prompt(&PromptInputs {
-        agent_id,
-        agent_name,
-        workspace: &workspace,
-        model: &model_label,
-        thinking,
-        tools: &tools,
-        bootstrap: &bootstrap,
-        bootstrap_max_chars: bootstrap_max_chars(config, agent_id),
-        user_timezone,
-        extra_system_prompt: job.extra_system_prompt.as_deref(),
-    });
-    progress.report = system.report.clone();
+    let system = inner.workspaces.prompt(
+        &PromptInputs {
+            agent_id,
+            agent_name,
+            workspace: &workspace,
+            model: &model_label,
+            thinking,
+            tools: &tools,
+            bootstrap: &bootstrap,
+            bootstrap_max_chars: prepare::bootstrap_max_chars(config, agent_id),
+            user_timezone,
+            extra_system_prompt: job.extra_system_prompt.as_deref(),
+        },
+        &tools,
+        &bootstrap,
+    );
+    progress.system_prompt = Some(system.clone());
 
-    let entries = store
-        .transcript_history(&entry.session_id, HISTORY_ENTRIES)
-        .await
-        .map_err(store_error)?;
-    if entries.is_empty() {
-        let header = openclaw_store::transcript::new_header(
-            &entry.session_id,
-            &workspace.to_string_lossy(),
-            now_ms(),
-            None,
-        );
-        store
-            .create_transcript(&entry.session_id, header)
-            .await
-            .map_err(store_error)?;
-    }
-    let mut context = history::context_from_entries(&entries);
-    store
-        .append_transcript(
-            &entry.session_id,
-            NewEntry::message(history::user_message_json(&message, now_ms()), now_ms()),
-        )
-        .await
-        .map_err(store_error)?;
-    context.chars += message.len();
-    context.messages.push(Message::user_text(message.clone()));
+    let (mut context, mut last_seq) = load_context(
+        inner,
+        store,
+        job,
+        &entry.session_id,
+        &start.user_entry,
+        &message,
+    )
+    .await?;
     sink.emit(AgentEvent::Started {
         started_at: now_ms(),
     })
     .await;
 
     let window = settings::context_window(config, agent_id, first);
-    let agent_dir = agent_dir(inner, config, agent_id);
+    let agent_dir = prepare::agent_dir(inner, config, agent_id);
     let runner = FailoverRunner {
         config,
         env: &inner.env,
@@ -357,12 +280,8 @@ async fn run_turn(
             None => ProfilePin::None,
         },
     };
-    if compaction::needed(
-        &context,
-        system.text.len(),
-        window,
-        settings::reserve_tokens(config),
-    ) {
+    let reserve = settings::reserve_tokens(config);
+    if compaction::needed(&context, system.text.len(), window, reserve) {
         context = compaction::compact(
             store,
             &runner,
@@ -374,7 +293,9 @@ async fn run_turn(
         )
         .await
         .map_err(|error| TurnError::Failed(error.to_string()))?;
+        last_seq = i64::MIN;
     }
+    let mut system_text = prepare::with_summary(&system.text, context.summary.as_deref());
     let tool_ctx = ToolContext {
         workspace: workspace.clone(),
         agent_id: agent_id.to_owned(),
@@ -382,6 +303,7 @@ async fn run_turn(
         settings: tool_settings,
         cancel: job.cancel.clone(),
     };
+    let max_tokens = settings::max_output_tokens(config, first);
     let mut compacted_for_overflow = false;
     let mut calls = 0;
     loop {
@@ -393,10 +315,10 @@ async fn run_turn(
         }
         let request = CompletionRequest {
             model: String::new(),
-            system: Some(with_summary(&system.text, context.summary.as_deref())),
+            system: Some(system_text.clone()),
             messages: context.messages.clone(),
             tools: tools.clone(),
-            max_tokens: settings::max_output_tokens(config, first),
+            max_tokens,
             thinking,
         };
         let mut opened = match runner.open(&request, &candidates, now_ms()).await {
@@ -416,6 +338,8 @@ async fn run_turn(
                 )
                 .await
                 .map_err(|error| TurnError::Failed(error.to_string()))?;
+                last_seq = i64::MIN;
+                system_text = prepare::with_summary(&system.text, context.summary.as_deref());
                 continue;
             }
             Err(error) => return Err(TurnError::Failed(user_error(&error))),
@@ -426,8 +350,7 @@ async fn run_turn(
         progress.round_content.clear();
         let mut stop_reason = None;
         let mut usage = Usage::default();
-        let separator = if progress.text.is_empty() { "" } else { "\n\n" };
-        let mut separator_pending = !separator.is_empty();
+        let mut separator_pending = !progress.text.is_empty();
         while let Some(event) = opened.stream.next().await {
             let event = match event {
                 Ok(event) => event,
@@ -440,7 +363,7 @@ async fn run_turn(
                             now_ms(),
                         );
                     }
-                    persist_failed_round(store, progress, &user_error(&error)).await;
+                    persist::persist_failed_round(store, progress, &user_error(&error)).await;
                     return Err(TurnError::Failed(user_error(&error)));
                 }
             };
@@ -450,7 +373,7 @@ async fn run_turn(
                         continue;
                     }
                     if separator_pending {
-                        progress.text.push_str(separator);
+                        progress.text.push_str("\n\n");
                         separator_pending = false;
                     }
                     progress.text.push_str(&delta);
@@ -514,12 +437,6 @@ async fn run_turn(
                 timestamp: now_ms(),
             },
         );
-        store
-            .append_transcript(&entry.session_id, NewEntry::message(assistant, now_ms()))
-            .await
-            .map_err(store_error)?;
-        record_usage(store, job, &entry.session_id, &opened.model, usage).await;
-
         let calls_requested: Vec<(String, String, Value)> = round_content
             .iter()
             .filter_map(|part| match part {
@@ -531,16 +448,36 @@ async fn run_turn(
                 _ => None,
             })
             .collect();
-        if !round_content.is_empty() {
-            context.messages.push(Message {
-                role: openclaw_providers::Role::Assistant,
-                content: round_content,
-            });
+        let last_round = calls_requested.is_empty();
+        let usage_row = persist::usage_record(job, &entry.session_id, &opened.model, usage);
+        let update = last_round.then(|| persist::finish_update(job, progress, window));
+        let committed = store
+            .commit_turn_step(
+                &job.session_key,
+                &entry.session_id,
+                vec![NewEntry::message(assistant, now_ms())],
+                Some(usage_row),
+                update,
+            )
+            .await
+            .map_err(store_error)?;
+        note_committed(&mut context, &mut last_seq, &committed);
+        if usage.input + usage.output > 0 {
+            context.last_total_tokens = Some(usage.input + usage.output);
         }
-        if calls_requested.is_empty() {
+        if !round_content.is_empty() {
+            let message = Message {
+                role: Role::Assistant,
+                content: round_content,
+            };
+            context.chars += history::message_chars(&message);
+            history::push_merged(&mut context.messages, message);
+        }
+        if last_round {
             break;
         }
         let mut results = Vec::new();
+        let mut entries = Vec::new();
         for (id, name, arguments) in calls_requested {
             sink.emit(AgentEvent::ToolCall {
                 id: id.clone(),
@@ -548,21 +485,7 @@ async fn run_turn(
                 arguments: arguments.clone(),
             })
             .await;
-            let output = if policy.allows(&name) {
-                if let Some(tool) = LocalTool::from_name(&name)
-                    && tool.enabled(&tool_ctx.settings)
-                {
-                    tool.run(&tool_ctx, &arguments).await
-                } else if let Some(tool) = SessionTool::from_name(&name) {
-                    session_tools::run(inner, tool, job, &arguments).await
-                } else {
-                    crate::tools::ToolOutput::error(format!("Tool not available: {name}"))
-                }
-            } else {
-                crate::tools::ToolOutput::error(format!(
-                    "Tool not allowed by policy: {name} (see tools.allow / tools.deny)"
-                ))
-            };
+            let output = run_tool(inner, &policy, &tool_ctx, job, &name, &arguments).await;
             sink.emit(AgentEvent::ToolResult {
                 id: id.clone(),
                 name: name.clone(),
@@ -572,10 +495,7 @@ async fn run_turn(
             .await;
             let result =
                 history::tool_result_json(&id, &name, &output.content, output.is_error, now_ms());
-            store
-                .append_transcript(&entry.session_id, NewEntry::message(result, now_ms()))
-                .await
-                .map_err(store_error)?;
+            entries.push(NewEntry::message(result, now_ms()));
             results.push(ContentPart::ToolResult {
                 tool_call_id: id,
                 content: output.content,
@@ -587,63 +507,56 @@ async fn run_turn(
             results.push(ContentPart::Text {
                 text: item.message.clone(),
             });
-            store
-                .append_transcript(
-                    &entry.session_id,
-                    NewEntry::message(
-                        history::user_message_json(&item.message, now_ms()),
-                        now_ms(),
-                    ),
-                )
-                .await
-                .map_err(store_error)?;
+            entries.push(NewEntry::message(
+                history::user_message_json(&item.message, now_ms()),
+                now_ms(),
+            ));
             progress.steered.push(item.run_id.clone());
         }
-        context.messages.push(Message {
-            role: openclaw_providers::Role::User,
+        let committed = store
+            .commit_turn_step(&job.session_key, &entry.session_id, entries, None, None)
+            .await
+            .map_err(store_error)?;
+        note_committed(&mut context, &mut last_seq, &committed);
+        let message = Message {
+            role: Role::User,
             content: results,
+        };
+        context.chars += history::message_chars(&message);
+        history::push_merged(&mut context.messages, message);
+    }
+    if last_seq != i64::MIN {
+        progress.context = Some(CachedContext {
+            session_id: entry.session_id.clone(),
+            last_seq,
+            context,
         });
     }
-    finish_session(store, job, progress, window).await;
     Ok(())
 }
 
-/// The tools offered this turn, in a stable order.
-fn offered_tools(policy: &ToolPolicy, settings: &ToolSettings) -> Vec<ToolSpec> {
-    LocalTool::ALL
-        .into_iter()
-        .filter(|tool| tool.enabled(settings) && policy.allows(tool.name()))
-        .map(LocalTool::spec)
-        .chain(
-            SessionTool::ALL
-                .into_iter()
-                .filter(|tool| policy.allows(tool.name()))
-                .map(SessionTool::spec),
-        )
-        .collect()
-}
-
-fn bootstrap_max_chars(config: &Config, agent_id: &str) -> usize {
-    config
-        .agent(agent_id)
-        .and_then(|agent| agent.bootstrap_max_chars)
-        .or_else(|| {
-            config
-                .agents
-                .as_ref()
-                .and_then(|a| a.defaults.as_ref())
-                .and_then(|d| d.bootstrap_max_chars)
-        })
-        .map_or(20_000, |chars| chars as usize)
-}
-
-fn with_summary(system: &str, summary: Option<&str>) -> String {
-    match summary {
-        Some(summary) => format!(
-            "{system}\n\n## Conversation summary\nEarlier parts of this conversation were compacted. Summary:\n{summary}"
-        ),
-        None => system.to_owned(),
+async fn run_tool(
+    inner: &Arc<Inner>,
+    policy: &ToolPolicy,
+    tool_ctx: &ToolContext,
+    job: &RunJob,
+    name: &str,
+    arguments: &Value,
+) -> ToolOutput {
+    if !policy.allows(name) {
+        return ToolOutput::error(format!(
+            "Tool not allowed by policy: {name} (see tools.allow / tools.deny)"
+        ));
     }
+    if let Some(tool) = LocalTool::from_name(name)
+        && tool.enabled(&tool_ctx.settings)
+    {
+        return tool.run(tool_ctx, arguments).await;
+    }
+    if let Some(tool) = SessionTool::from_name(name) {
+        return session_tools::run(inner, tool, job, arguments).await;
+    }
+    ToolOutput::error(format!("Tool not available: {name}"))
 }
 
 fn push_text(content: &mut Vec<ContentPart>, delta: &str) {
@@ -685,88 +598,5 @@ fn user_error(error: &ProviderError) -> String {
             "Context overflow — prompt too large for this model. Try a shorter message or a larger-context model.".to_owned()
         }
         _ => error.to_string(),
-    }
-}
-
-/// A model call that failed mid-stream leaves an assistant message with `stopReason: error`
-/// (skipped when rebuilding the context), so the transcript shows what happened.
-async fn persist_failed_round(store: &Store, progress: &Progress, error: &str) {
-    let message = history::assistant_message_json(
-        &progress.round_content,
-        &AssistantMeta {
-            api: &progress.api,
-            provider: progress.provider.as_deref().unwrap_or(""),
-            model: progress.model.as_deref().unwrap_or(""),
-            usage: Usage::default(),
-            stop_reason: None,
-            error: Some(error),
-            timestamp: now_ms(),
-        },
-    );
-    if let Err(error) = store
-        .append_transcript(&progress.session_id, NewEntry::message(message, now_ms()))
-        .await
-    {
-        tracing::warn!(target: "agent", "could not record the failed model call: {error}");
-    }
-}
-
-async fn record_usage(
-    store: &Store,
-    job: &RunJob,
-    session_id: &str,
-    model: &ModelRef,
-    usage: Usage,
-) {
-    let record = UsageRecord {
-        timestamp_ms: now_ms(),
-        session_key: job.session_key.clone(),
-        session_id: session_id.to_owned(),
-        provider: model.provider.clone(),
-        model: model.model.clone(),
-        input: usage.input,
-        output: usage.output,
-        cache_read: usage.cache_read,
-        cache_write: usage.cache_write,
-        total_tokens: usage.input + usage.output + usage.cache_read + usage.cache_write,
-        cost: None,
-    };
-    if let Err(error) = store.record_usage(record).await {
-        tracing::warn!(target: "agent", "could not record usage: {error}");
-    }
-}
-
-/// Updates the session entry's activity, model and token counters.
-async fn finish_session(store: &Store, job: &RunJob, progress: &Progress, window: u64) {
-    let provider = progress.provider.clone();
-    let model = progress.model.clone();
-    let usage = progress.usage;
-    let channel = job.channel.clone();
-    let result = store
-        .update_session(&job.session_key, move |entry| {
-            entry.updated_at = now_ms();
-            let extra = &mut entry.extra;
-            extra.insert("inputTokens".into(), json!(usage.input));
-            extra.insert("outputTokens".into(), json!(usage.output));
-            extra.insert(
-                "totalTokens".into(),
-                json!(usage.input + usage.output + usage.cache_read + usage.cache_write),
-            );
-            extra.insert("contextTokens".into(), json!(window));
-            extra.insert("systemSent".into(), json!(true));
-            extra.insert("abortedLastRun".into(), json!(false));
-            if let Some(provider) = provider {
-                extra.insert("modelProvider".into(), json!(provider));
-            }
-            if let Some(model) = model {
-                extra.insert("model".into(), json!(model));
-            }
-            if let Some(channel) = channel {
-                extra.insert("lastChannel".into(), json!(channel));
-            }
-        })
-        .await;
-    if let Err(error) = result {
-        tracing::warn!(target: "agent", "could not update session {}: {error}", job.session_key);
     }
 }
