@@ -24,7 +24,7 @@ pub use error::AgentError;
 pub use event::{AbortReason, AgentEvent, RunEvent, RunOutcome, RunStatus};
 pub use runs::RunTicket;
 pub use runtime::{
-    AbortResult, AgentRuntime, Delivery, EVENT_BROADCAST_CAPACITY, RuntimeOptions, Submission,
-    TurnRequest, WaitResult,
+    AbortResult, AgentRuntime, Delivery, EVENT_BROADCAST_CAPACITY, LazyTransport, RuntimeOptions,
+    Submission, TurnRequest, WaitResult,
 };
 pub use session_tools::SessionTool;

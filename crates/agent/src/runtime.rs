@@ -25,7 +25,7 @@ use crate::settings::{QueueDrop, QueueMode, QueueSettings};
 use crate::workspaces::Workspaces;
 
 /// Capacity of the runtime-wide event broadcast; a subscriber that falls further behind skips.
-pub const EVENT_BROADCAST_CAPACITY: usize = 4096;
+pub const EVENT_BROADCAST_CAPACITY: usize = 1024;
 
 /// Where a message came from, which decides how it queues behind a busy session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +95,41 @@ pub struct RuntimeOptions {
     pub env: Arc<Env>,
     pub config: Arc<Config>,
     pub store: Arc<Store>,
-    pub transport: HttpTransport,
+    pub transport: LazyTransport,
+}
+
+/// The provider HTTP client, built on first use: its TLS set-up (root certificates) is the
+/// largest single allocation of an idle gateway, and a gateway that never calls a model should
+/// not pay for it.
+pub struct LazyTransport {
+    limits: openclaw_providers::HttpLimits,
+    recorder: Option<openclaw_providers::Recorder>,
+    cell: std::sync::OnceLock<HttpTransport>,
+}
+
+impl LazyTransport {
+    pub fn new(
+        limits: openclaw_providers::HttpLimits,
+        recorder: Option<openclaw_providers::Recorder>,
+    ) -> Self {
+        Self {
+            limits,
+            recorder,
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The shared client (built now if this is the first call).
+    pub fn get(&self) -> Result<HttpTransport, openclaw_providers::ProviderError> {
+        if let Some(transport) = self.cell.get() {
+            return Ok(transport.clone());
+        }
+        let mut transport = HttpTransport::new(self.limits)?;
+        if let Some(recorder) = &self.recorder {
+            transport = transport.with_recorder(recorder.clone());
+        }
+        Ok(self.cell.get_or_init(|| transport).clone())
+    }
 }
 
 pub(crate) struct Inner {
@@ -103,7 +137,7 @@ pub(crate) struct Inner {
     pub env: Arc<Env>,
     pub config: ArcSwap<Config>,
     store: Mutex<Option<Arc<Store>>>,
-    pub transport: HttpTransport,
+    pub transport: LazyTransport,
     pub events: broadcast::Sender<RunEvent>,
     pub runs: Mutex<RunTable>,
     pub lanes: Lanes,

@@ -276,29 +276,26 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
 /// How long shutdown waits for aborted agent runs to write their last transcript entries.
 const AGENT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// The agent runtime: one HTTP transport for every provider call (recording it when
-/// `OPENCLAW_PROVIDER_RECORD` names a file).
+/// The agent runtime: one HTTP transport for every provider call, built on first use
+/// (recording it when `OPENCLAW_PROVIDER_RECORD` names a file).
 fn start_agents(
     env: &cfg::Env,
     paths: &StatePaths,
     loaded: &cfg::LoadedConfig,
     store: Arc<openclaw_store::Store>,
 ) -> Result<openclaw_agent::AgentRuntime, RunError> {
-    let mut transport = openclaw_providers::HttpTransport::new(
-        openclaw_providers::HttpLimits::default(),
-    )
-    .map_err(|err| RunError::StartFailed(format!("cannot set up the model HTTP client: {err}")))?;
-    match openclaw_providers::Recorder::from_env(env) {
+    let recorder = match openclaw_providers::Recorder::from_env(env) {
         Ok(Some(recorder)) => {
             tracing::warn!(target: "gateway", "recording provider traffic (OPENCLAW_PROVIDER_RECORD); the file holds prompts and replies");
-            let recorder = recorder.with_warning_hook(|warning| {
+            Some(recorder.with_warning_hook(|warning| {
                 tracing::warn!(target: "gateway", "{warning}");
-            });
-            transport = transport.with_recorder(recorder);
+            }))
         }
-        Ok(None) => {}
+        Ok(None) => None,
         Err(err) => return Err(RunError::StartFailed(err.to_string())),
-    }
+    };
+    let transport =
+        openclaw_agent::LazyTransport::new(openclaw_providers::HttpLimits::default(), recorder);
     let config = loaded.config.clone().unwrap_or_default();
     Ok(openclaw_agent::AgentRuntime::new(
         openclaw_agent::RuntimeOptions {

@@ -58,9 +58,9 @@ static EMPTY_CONFIG: std::sync::LazyLock<openclaw_config::Config> =
 #[derive(Debug, Clone)]
 pub struct BusEvent {
     pub event: &'static str,
-    pub payload: serde_json::Value,
-    /// `(presence, health)` versions at the moment of the broadcast, for `presence`/`health`.
-    pub state_version: Option<(u64, u64)>,
+    /// Serialized once (payload and, for `presence`/`health`, the state versions at the moment
+    /// of the broadcast); connections only add their `seq`.
+    pub frame: openclaw_protocol::SharedEventFrame,
 }
 
 /// Why the serve loop stops.
@@ -218,12 +218,15 @@ impl Shared {
 
     /// Publishes an event to every connection (no receivers is fine).
     pub fn broadcast(&self, event: &'static str, payload: serde_json::Value) {
-        let state_version = matches!(event, "presence" | "health").then(|| self.state_version());
-        let _ = self.bus.send(Arc::new(BusEvent {
-            event,
-            payload,
-            state_version,
-        }));
+        // Nobody listening: skip the serialization.
+        if self.bus.receiver_count() == 0 {
+            return;
+        }
+        let state_version = matches!(event, "presence" | "health")
+            .then(|| self.state_version())
+            .map(|(presence, health)| openclaw_protocol::StateVersion { presence, health });
+        let frame = openclaw_protocol::SharedEventFrame::new(event, &payload, state_version);
+        let _ = self.bus.send(Arc::new(BusEvent { event, frame }));
     }
 
     /// Broadcasts a fresh `health` snapshot under a new health version (after each connect and

@@ -193,6 +193,69 @@ impl ResponseFrame {
     }
 }
 
+/// A broadcast event frame, serialized once: each connection only adds its own `seq`.
+/// Renders exactly what [`EventFrame::to_json`] renders for the same event, payload, seq and
+/// state version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedEventFrame {
+    /// `{"type":"event","event":<name>,"payload":<payload>`
+    head: String,
+    /// `,"stateVersion":{…}}` or `}`
+    tail: String,
+}
+
+impl SharedEventFrame {
+    pub fn new(event: &str, payload: &Value, state_version: Option<StateVersion>) -> Self {
+        let head = format!(
+            r#"{{"type":"event","event":{},"payload":{}"#,
+            Value::from(event),
+            payload
+        );
+        let tail = match state_version {
+            Some(version) => format!(r#","stateVersion":{}}}"#, version.to_value()),
+            None => "}".to_owned(),
+        };
+        Self { head, tail }
+    }
+
+    /// The frame with this connection's `seq`.
+    pub fn render(&self, seq: u64) -> String {
+        let mut text = String::with_capacity(self.head.len() + self.tail.len() + 28);
+        text.push_str(&self.head);
+        text.push_str(r#","seq":"#);
+        text.push_str(&seq.to_string());
+        text.push_str(&self.tail);
+        text
+    }
+}
+
+#[cfg(test)]
+mod shared_frame_tests {
+    use super::*;
+
+    #[test]
+    fn renders_like_an_event_frame() {
+        let payload = serde_json::json!({"runId": "r", "text": "a \"quoted\" ☃", "n": [1, 2]});
+        let plain = EventFrame::new("chat", payload.clone()).with_seq(7);
+        assert_eq!(
+            SharedEventFrame::new("chat", &payload, None).render(7),
+            plain.to_json()
+        );
+        let versioned = EventFrame::new("health", payload.clone())
+            .with_seq(9)
+            .with_state_version(3, 4);
+        let shared = SharedEventFrame::new(
+            "health",
+            &payload,
+            Some(StateVersion {
+                presence: 3,
+                health: 4,
+            }),
+        );
+        assert_eq!(shared.render(9), versioned.to_json());
+    }
+}
+
 /// `{presence, health}` counters riding on `presence` and `health` events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StateVersion {

@@ -84,8 +84,8 @@ pub use events::{
     shutdown_event, tick_event,
 };
 pub use frames::{
-    ClientFrame, EventFrame, FrameError, INVALID_FRAME_ID, ResponseFrame, StateVersion,
-    parse_client_frame, parse_client_value, request_id_hint,
+    ClientFrame, EventFrame, FrameError, INVALID_FRAME_ID, ResponseFrame, SharedEventFrame,
+    StateVersion, parse_client_frame, parse_client_value, request_id_hint,
 };
 pub use handshake::{
     AcceptedConnection, HandshakeContext, HandshakeOutcome, MAX_CLOSE_REASON_BYTES, RejectKind,

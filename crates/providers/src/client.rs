@@ -133,7 +133,7 @@ impl ProviderClient {
                     headers.push(("authorization".into(), format!("Bearer {secret}")));
                     (
                         format!("{base}/responses"),
-                        openai_responses::build_body(request),
+                        openai_responses::build_body(request).to_string(),
                         Box::new(openai_responses::ResponsesParser::default()),
                     )
                 }
@@ -152,7 +152,7 @@ impl ProviderClient {
                     }
                     (
                         format!("{base}/v1/messages"),
-                        anthropic::build_body(request),
+                        anthropic::build_body(request).to_string(),
                         Box::new(anthropic::MessagesParser::default()),
                     )
                 }
@@ -165,7 +165,7 @@ impl ProviderClient {
                     }
                     (
                         format!("{base}{}", gemini::stream_path(&request.model)),
-                        gemini::build_body(request),
+                        gemini::build_body(request).to_string(),
                         Box::new(gemini::GeminiParser::default()),
                     )
                 }
@@ -176,7 +176,7 @@ impl ProviderClient {
             headers.push((name.clone(), value.clone()));
         }
         self.transport
-            .post_stream(&self.endpoint.provider, url, &headers, &body, parser)
+            .post_stream(&self.endpoint.provider, url, &headers, body, parser)
             .await
     }
 }

@@ -93,14 +93,15 @@ impl HttpTransport {
         provider: &str,
         url: String,
         headers: &[(String, String)],
-        body: &serde_json::Value,
+        text: String,
         parser: Box<dyn WireParser + Send>,
     ) -> Result<EventStream, ProviderError> {
-        let text = body.to_string();
-        let mut record = self
-            .recorder
-            .as_ref()
-            .map(|r| r.begin(provider, "POST", &url, headers, body, text.len()));
+        let mut record = self.recorder.as_ref().map(|r| {
+            // Only a recording needs the body as a tree again.
+            let body: serde_json::Value =
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+            r.begin(provider, "POST", &url, headers, &body, text.len())
+        });
         let mut request = self
             .client
             .post(&url)

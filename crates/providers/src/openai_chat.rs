@@ -1,8 +1,10 @@
 //! OpenAI Chat Completions (`POST <baseUrl>/chat/completions`, SSE) and every
 //! OpenAI-compatible server (OpenRouter, Ollama, Groq, xAI, Mistral, …).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::client::ChatCompat;
@@ -12,95 +14,179 @@ use crate::types::{
     CompletionRequest, ContentPart, ProviderEvent, Role, StopReason, ThinkingLevel, Usage,
 };
 
-/// Builds the JSON body for a streamed chat completion.
-pub fn build_body(request: &CompletionRequest, compat: ChatCompat) -> Value {
-    let mut messages = Vec::new();
+/// Builds the JSON body for a streamed chat completion, serialized.
+///
+/// The body borrows from the request (system prompt, history, tool schemas) instead of copying
+/// them into a `Value` tree: the same history and tool set are re-sent on every call of a turn.
+pub fn build_body(request: &CompletionRequest, compat: ChatCompat) -> String {
+    let mut messages = Vec::with_capacity(request.messages.len() + 1);
     if let Some(system) = &request.system {
-        messages.push(json!({"role": "system", "content": system}));
+        messages.push(WireMessage::Text {
+            role: "system",
+            content: Cow::Borrowed(system),
+        });
     }
     for message in &request.messages {
         push_message(&mut messages, message.role, &message.content);
     }
-    let mut body = json!({
-        "model": request.model,
-        "messages": messages,
-        "stream": true,
-        "stream_options": {"include_usage": true},
-    });
-    let max_tokens_field = if compat.max_completion_tokens {
-        "max_completion_tokens"
-    } else {
-        "max_tokens"
-    };
-    body[max_tokens_field] = json!(request.max_tokens);
-    if !request.tools.is_empty() {
-        body["tools"] = request
+    let max_tokens = Some(request.max_tokens);
+    let body = Body {
+        model: &request.model,
+        messages,
+        stream: true,
+        stream_options: StreamOptions {
+            include_usage: true,
+        },
+        max_completion_tokens: max_tokens.filter(|_| compat.max_completion_tokens),
+        max_tokens: max_tokens.filter(|_| !compat.max_completion_tokens),
+        tools: request
             .tools
             .iter()
-            .map(|tool| {
-                json!({
-                    "type": "function",
-                    "function": {
-                        "name": tool.name,
-                        "description": tool.description,
-                        "parameters": tool.input_schema,
-                    }
-                })
+            .map(|tool| WireTool {
+                kind: "function",
+                function: WireFunction {
+                    name: &tool.name,
+                    description: &tool.description,
+                    parameters: &tool.input_schema,
+                },
             })
-            .collect();
-    }
-    if compat.supports_reasoning_effort
-        && request.thinking != ThinkingLevel::Off
-        && let Some(effort) = request.thinking.openai_reasoning_effort()
-    {
-        body["reasoning_effort"] = json!(effort);
-    }
-    body
+            .collect(),
+        reasoning_effort: if compat.supports_reasoning_effort
+            && request.thinking != ThinkingLevel::Off
+        {
+            request.thinking.openai_reasoning_effort()
+        } else {
+            None
+        },
+    };
+    // Serializing borrowed strings and `Value`s cannot fail.
+    serde_json::to_string(&body).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    model: &'a str,
+    messages: Vec<WireMessage<'a>>,
+    stream: bool,
+    stream_options: StreamOptions,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tools: Vec<WireTool<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning_effort: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct StreamOptions {
+    include_usage: bool,
+}
+
+#[derive(Serialize)]
+struct WireTool<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: WireFunction<'a>,
+}
+
+#[derive(Serialize)]
+struct WireFunction<'a> {
+    name: &'a str,
+    description: &'a str,
+    parameters: &'a Value,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum WireMessage<'a> {
+    /// `system` and `user` messages.
+    Text {
+        role: &'static str,
+        content: Cow<'a, str>,
+    },
+    Assistant {
+        role: &'static str,
+        /// `null` next to tool calls when there is no text.
+        content: Option<Cow<'a, str>>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        tool_calls: Vec<WireToolCall<'a>>,
+    },
+    Tool {
+        role: &'static str,
+        tool_call_id: &'a str,
+        content: &'a str,
+    },
+}
+
+#[derive(Serialize)]
+struct WireToolCall<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: WireCall<'a>,
+}
+
+#[derive(Serialize)]
+struct WireCall<'a> {
+    name: &'a str,
+    arguments: String,
 }
 
 /// Chat Completions splits one neutral message into several wire messages: tool results
 /// become separate `role:"tool"` messages, assistant tool calls ride on the assistant message.
-fn push_message(out: &mut Vec<Value>, role: Role, parts: &[ContentPart]) {
-    let mut text = String::new();
+fn push_message<'a>(out: &mut Vec<WireMessage<'a>>, role: Role, parts: &'a [ContentPart]) {
+    let mut text: Cow<'a, str> = Cow::Borrowed("");
     let mut tool_calls = Vec::new();
     for part in parts {
         match part {
-            ContentPart::Text { text: chunk } => text.push_str(chunk),
+            ContentPart::Text { text: chunk } => {
+                if text.is_empty() {
+                    text = Cow::Borrowed(chunk);
+                } else {
+                    text.to_mut().push_str(chunk);
+                }
+            }
             ContentPart::ToolCall {
                 id,
                 name,
                 arguments,
-            } => tool_calls.push(json!({
-                "id": id,
-                "type": "function",
-                "function": {"name": name, "arguments": arguments.to_string()},
-            })),
+            } => tool_calls.push(WireToolCall {
+                id,
+                kind: "function",
+                function: WireCall {
+                    name,
+                    arguments: arguments.to_string(),
+                },
+            }),
             // Chat Completions has no field for prior reasoning.
             ContentPart::Thinking { .. } | ContentPart::RedactedThinking { .. } => {}
             ContentPart::ToolResult {
                 tool_call_id,
                 content,
                 ..
-            } => out.push(json!({
-                "role": "tool",
-                "tool_call_id": tool_call_id,
-                "content": content,
-            })),
+            } => out.push(WireMessage::Tool {
+                role: "tool",
+                tool_call_id,
+                content,
+            }),
         }
     }
     match role {
-        Role::User if !text.is_empty() => out.push(json!({"role": "user", "content": text})),
+        Role::User if !text.is_empty() => out.push(WireMessage::Text {
+            role: "user",
+            content: text,
+        }),
         Role::User => {}
         Role::Assistant => {
-            let mut message = json!({"role": "assistant", "content": text});
-            if !tool_calls.is_empty() {
-                // Strict servers reject `""` next to tool calls; null is the documented form.
-                if text.is_empty() {
-                    message["content"] = Value::Null;
-                }
-                message["tool_calls"] = Value::Array(tool_calls);
-            }
-            out.push(message);
+            // Strict servers reject `""` next to tool calls; null is the documented form.
+            let content = (tool_calls.is_empty() || !text.is_empty()).then_some(text);
+            out.push(WireMessage::Assistant {
+                role: "assistant",
+                content,
+                tool_calls,
+            });
         }
     }
 }

@@ -47,6 +47,8 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> Result<Connection
     };
     let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+    // Every statement the store runs fits, so none is ever re-parsed.
+    conn.set_prepared_statement_cache_capacity(64);
     // WAL: readers never block the writer. synchronous=NORMAL is durable across process crashes
     // (the WAL is fsynced at checkpoints); only an OS crash/power loss can drop the last commits.
     let pragmas = if read_only {
@@ -66,12 +68,40 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`.
-    pub(crate) fn spawn(conn: Connection) -> Result<(Self, JoinHandle<()>), StoreError> {
+    /// Starts the writer thread on `conn`, and beside it the checkpointer on its own
+    /// connection to `path`.
+    ///
+    /// SQLite's automatic checkpoint runs inside the commit that crosses the threshold, so one
+    /// unlucky batch of writers waits for the copy and its fsync (milliseconds). Passive
+    /// checkpoints on another connection run concurrently with commits instead.
+    pub(crate) fn spawn(
+        conn: Connection,
+        path: &Path,
+    ) -> Result<(Self, JoinHandle<()>), StoreError> {
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
+            .map_err(|source| StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+        let checkpoint_conn = open_connection(path, false)?;
+        let (stop_checkpoints, stopped) = std::sync::mpsc::channel::<()>();
+        let checkpointer = std::thread::Builder::new()
+            .name("openclaw-store-checkpoint".to_owned())
+            .spawn(move || run_checkpointer(&checkpoint_conn, &stopped))
+            .map_err(|source| StoreError::WriterThread { source })?;
         let (jobs, queue) = mpsc::channel(WRITE_QUEUE_CAPACITY);
         let handle = std::thread::Builder::new()
             .name("openclaw-store-writer".to_owned())
-            .spawn(move || run_writer(conn, queue))
+            .spawn(move || {
+                run_writer(&conn, queue);
+                // Fold the WAL back into the main file so a clean shutdown leaves one
+                // self-contained file; the final TRUNCATE checkpoint needs the WAL to itself.
+                drop(stop_checkpoints);
+                let _ = checkpointer.join();
+                if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+                    tracing::warn!(target: "store", %error, "WAL checkpoint at shutdown failed");
+                }
+            })
             .map_err(|source| StoreError::WriterThread { source })?;
         Ok((Self { jobs }, handle))
     }
@@ -101,7 +131,22 @@ impl Writer {
     }
 }
 
-fn run_writer(conn: Connection, mut queue: mpsc::Receiver<WriteJob>) {
+/// How often the checkpointer folds the WAL back into the database file.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Passive checkpoints until the writer hangs up. A passive checkpoint never blocks writers or
+/// readers; frames it cannot copy yet are copied by a later one.
+fn run_checkpointer(conn: &Connection, stop: &std::sync::mpsc::Receiver<()>) {
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+        stop.recv_timeout(CHECKPOINT_INTERVAL)
+    {
+        if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
+            tracing::debug!(target: "store", %error, "passive WAL checkpoint failed; retrying later");
+        }
+    }
+}
+
+fn run_writer(conn: &Connection, mut queue: mpsc::Receiver<WriteJob>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // `blocking_recv` returns None once every sender is dropped *and* the queue is empty, so
     // closing the store flushes everything that was accepted.
@@ -113,16 +158,12 @@ fn run_writer(conn: Connection, mut queue: mpsc::Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
-        commit_batch(&conn, &mut batch);
-    }
-    // Fold the WAL back into the main file so a clean shutdown leaves one self-contained file.
-    if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
-        tracing::warn!(target: "store", %error, "WAL checkpoint at shutdown failed");
+        commit_batch(conn, &mut batch);
     }
 }
 
 fn commit_batch(conn: &Connection, batch: &mut Vec<WriteJob>) {
-    if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(error) = exec_cached(conn, "BEGIN IMMEDIATE") {
         let message = format!("cannot begin a write transaction: {error}");
         tracing::error!(target: "store", %message);
         for job in batch.drain(..) {
@@ -136,7 +177,8 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<WriteJob>) {
         finishes.push(run_in_savepoint(conn, job));
     }
     let commit = conn
-        .execute_batch("COMMIT")
+        .prepare_cached("COMMIT")
+        .and_then(|mut statement| statement.execute([]).map(|_| ()))
         .map_err(|error| error.to_string());
     if commit.is_err() {
         // A failed COMMIT can leave the transaction open; close it so the next batch starts clean.
@@ -151,8 +193,15 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<WriteJob>) {
     }
 }
 
+/// Runs a parameterless statement through the connection's statement cache: the writer runs
+/// the same transaction-control statements thousands of times a second.
+fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]).map(|_| ()))
+}
+
 fn run_in_savepoint(conn: &Connection, job: WriteJob) -> Finish {
-    if let Err(error) = conn.execute_batch("SAVEPOINT write_job") {
+    if let Err(error) = exec_cached(conn, "SAVEPOINT write_job") {
         let (_, finish) = job(Err(format!("cannot open a savepoint: {error}")));
         return finish;
     }
@@ -166,12 +215,12 @@ fn run_in_savepoint(conn: &Connection, job: WriteJob) -> Finish {
                 (true, Box::new(|_| {}) as Finish)
             }
         };
-    let close = if failed {
-        "ROLLBACK TO write_job; RELEASE write_job"
+    let closed = if failed {
+        conn.execute_batch("ROLLBACK TO write_job; RELEASE write_job")
     } else {
-        "RELEASE write_job"
+        exec_cached(conn, "RELEASE write_job")
     };
-    if let Err(error) = conn.execute_batch(close) {
+    if let Err(error) = closed {
         tracing::error!(target: "store", %error, "cannot close a write savepoint");
     }
     finish

@@ -64,7 +64,7 @@ impl Store {
         let mut conn = open_connection(&path, false)?;
         migrate(&mut conn, &path)?;
         let import = import_once(&mut conn, state_dir, now_ms())?;
-        let (writer, writer_thread) = Writer::spawn(conn)?;
+        let (writer, writer_thread) = Writer::spawn(conn, &path)?;
         Ok(Self {
             readers: Readers::new(path.clone()),
             path,

@@ -274,7 +274,10 @@ async fn run_turn(
             agent_id,
             agent_dir: &agent_dir,
         },
-        transport: inner.transport.clone(),
+        transport: inner
+            .transport
+            .get()
+            .map_err(|error| TurnError::Failed(error.to_string()))?,
         pin: match &entry.auth_profile_override {
             Some(profile) => ProfilePin::Session(profile.clone()),
             None => ProfilePin::None,

@@ -24,6 +24,8 @@ const CLOSE_RESTART: u16 = 1012;
 enum Outbound {
     Text(String),
     Close(u16, String),
+    /// Internal to the writer: everything queued has been fed; flush it.
+    Flush,
 }
 
 /// Drives one socket until the peer leaves or the server stops.
@@ -57,15 +59,29 @@ async fn write_loop(
     mut rx: mpsc::Receiver<Outbound>,
     shared: Arc<Shared>,
 ) {
-    while let Some(out) = rx.recv().await {
+    while let Some(mut out) = rx.recv().await {
+        // Frames already queued go out in one flush (one write syscall for a burst of events).
+        while let Outbound::Text(text) = out {
+            shared.metrics.frame_out();
+            if sink
+                .feed(Message::Text(Utf8Bytes::from(text)))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            match rx.try_recv() {
+                Ok(next) => out = next,
+                Err(_) => {
+                    out = Outbound::Flush;
+                    break;
+                }
+            }
+        }
         match out {
-            Outbound::Text(text) => {
-                shared.metrics.frame_out();
-                if sink
-                    .send(Message::Text(Utf8Bytes::from(text)))
-                    .await
-                    .is_err()
-                {
+            Outbound::Text(_) => {}
+            Outbound::Flush => {
+                if sink.flush().await.is_err() {
                     return;
                 }
             }
@@ -378,10 +394,7 @@ fn forward_event(out: &mpsc::Sender<Outbound>, conn: &ConnInfo, seq: &mut u64, e
         return;
     }
     *seq += 1;
-    let mut frame = proto::EventFrame::new(event.event, event.payload.clone()).with_seq(*seq);
-    if let Some((presence, health)) = event.state_version {
-        frame = frame.with_state_version(presence, health);
-    }
+    let text = event.frame.render(*seq);
     // dropIfSlow: a full queue loses this event, the client sees the seq gap and refreshes.
-    let _ = out.try_send(Outbound::Text(frame.to_json()));
+    let _ = out.try_send(Outbound::Text(text));
 }

@@ -12,7 +12,7 @@ pub use client_addr::{ClientAddr, classify};
 pub use conn::serve_socket;
 
 /// Frames queued for one connection's writer before it counts as a slow consumer.
-pub const OUTBOUND_QUEUE: usize = 256;
+pub const OUTBOUND_QUEUE: usize = 1024;
 
 /// Handshakes in progress at once; more are refused with 1013 (try again later), so
 /// unauthenticated sockets cannot pin unbounded memory.
