@@ -8,6 +8,7 @@
 //! writes (transcript appends) share one fsync.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -22,7 +23,9 @@ pub(crate) const WRITE_QUEUE_CAPACITY: usize = 1024;
 /// The most writes committed together in one transaction.
 const MAX_BATCH: usize = 256;
 /// Idle read connections kept open; more are opened on demand and closed after use.
-const MAX_IDLE_READERS: usize = 16;
+const MAX_IDLE_READERS: usize = 8;
+/// Reads running at once (see [`Readers`]).
+const MAX_ACTIVE_READERS: usize = 8;
 /// How long SQLite waits for a lock held by another connection before reporting "busy".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -54,7 +57,9 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> Result<Connection
     let pragmas = if read_only {
         // The journal mode is a property of the file, set by the writer; a read-only connection
         // cannot change it.
-        "PRAGMA foreign_keys = ON;"
+        // Many readers may be open at once under load; each keeps its own page cache, so keep
+        // theirs small (the OS page cache holds the file anyway).
+        "PRAGMA foreign_keys = ON; PRAGMA cache_size = -256;"
     } else {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
     };
@@ -85,15 +90,17 @@ impl Writer {
             })?;
         let checkpoint_conn = open_connection(path, false)?;
         let (stop_checkpoints, stopped) = std::sync::mpsc::channel::<()>();
+        let truncate_due = Arc::new(AtomicBool::new(false));
+        let flag = truncate_due.clone();
         let checkpointer = std::thread::Builder::new()
             .name("openclaw-store-checkpoint".to_owned())
-            .spawn(move || run_checkpointer(&checkpoint_conn, &stopped))
+            .spawn(move || run_checkpointer(&checkpoint_conn, &stopped, &flag))
             .map_err(|source| StoreError::WriterThread { source })?;
         let (jobs, queue) = mpsc::channel(WRITE_QUEUE_CAPACITY);
         let handle = std::thread::Builder::new()
             .name("openclaw-store-writer".to_owned())
             .spawn(move || {
-                run_writer(&conn, queue);
+                run_writer(&conn, queue, &truncate_due);
                 // Fold the WAL back into the main file so a clean shutdown leaves one
                 // self-contained file; the final TRUNCATE checkpoint needs the WAL to itself.
                 drop(stop_checkpoints);
@@ -134,19 +141,38 @@ impl Writer {
 /// How often the checkpointer folds the WAL back into the database file.
 const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// WAL frames (pages) after which the writer truncates the log: ~16 MB of WAL.
+const TRUNCATE_AFTER_FRAMES: i64 = 4096;
+
 /// Passive checkpoints until the writer hangs up. A passive checkpoint never blocks writers or
-/// readers; frames it cannot copy yet are copied by a later one.
-fn run_checkpointer(conn: &Connection, stop: &std::sync::mpsc::Receiver<()>) {
+/// readers, so it does the bulk of the copying; but under constant writes it never reaches the
+/// log's end, and a log is only rewound after a complete checkpoint. So once the log is long,
+/// the writer is asked to finish the job between two batches ([`TRUNCATE_AFTER_FRAMES`]),
+/// where only the few frames written since the passive pass remain to copy.
+fn run_checkpointer(
+    conn: &Connection,
+    stop: &std::sync::mpsc::Receiver<()>,
+    truncate_due: &AtomicBool,
+) {
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
         stop.recv_timeout(CHECKPOINT_INTERVAL)
     {
-        if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
-            tracing::debug!(target: "store", %error, "passive WAL checkpoint failed; retrying later");
+        let frames = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            row.get::<_, i64>(1)
+        });
+        match frames {
+            Ok(frames) if frames > TRUNCATE_AFTER_FRAMES => {
+                truncate_due.store(true, Ordering::Release);
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::debug!(target: "store", %error, "passive WAL checkpoint failed; retrying later");
+            }
         }
     }
 }
 
-fn run_writer(conn: &Connection, mut queue: mpsc::Receiver<WriteJob>) {
+fn run_writer(conn: &Connection, mut queue: mpsc::Receiver<WriteJob>, truncate_due: &AtomicBool) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // `blocking_recv` returns None once every sender is dropped *and* the queue is empty, so
     // closing the store flushes everything that was accepted.
@@ -159,6 +185,13 @@ fn run_writer(conn: &Connection, mut queue: mpsc::Receiver<WriteJob>) {
             }
         }
         commit_batch(conn, &mut batch);
+        if truncate_due.swap(false, Ordering::AcqRel) {
+            // Holding the write lock, nothing new is appended while the rest is copied. A
+            // reader still on an old snapshot makes it return "busy"; the next pass retries.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                row.get::<_, i64>(0)
+            });
+        }
     }
 }
 
@@ -227,10 +260,15 @@ fn run_in_savepoint(conn: &Connection, job: WriteJob) -> Finish {
 }
 
 /// Read connections, opened lazily and reused.
+///
+/// At most [`MAX_ACTIVE_READERS`] reads run at once: each holds a blocking-pool thread and a
+/// connection with its own page cache, so a burst of requests queues here instead of growing
+/// the process by a thread and a cache per request.
 #[derive(Clone)]
 pub(crate) struct Readers {
     path: Arc<PathBuf>,
     idle: Arc<Mutex<Vec<Connection>>>,
+    active: Arc<tokio::sync::Semaphore>,
 }
 
 impl Readers {
@@ -238,6 +276,7 @@ impl Readers {
         Self {
             path: Arc::new(path),
             idle: Arc::new(Mutex::new(Vec::new())),
+            active: Arc::new(tokio::sync::Semaphore::new(MAX_ACTIVE_READERS)),
         }
     }
 
@@ -247,8 +286,15 @@ impl Readers {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        let permit = self
+            .active
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Closed)?;
         let readers = self.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let conn = readers.checkout()?;
             let outcome = op(&conn);
             readers.give_back(conn);

@@ -159,8 +159,20 @@ async fn load_context(
     session_id: &str,
     user_entry: &TranscriptEntry,
     message: &str,
+    fresh: bool,
 ) -> Result<(Context, i64), TurnError> {
-    if let Some(cached) = inner.contexts.take(&job.session_key)
+    let cached = inner.contexts.take(&job.session_key);
+    // A transcript this turn just started holds only its own user message.
+    if fresh && user_entry.seq == 1 {
+        let mut context = Context {
+            chars: message.len(),
+            ..Context::default()
+        };
+        history::push_merged(&mut context.messages, Message::user_text(message));
+        context.entry_ids.push(user_entry.id.clone());
+        return Ok((context, user_entry.seq));
+    }
+    if let Some(cached) = cached
         && cached.session_id == session_id
         && cached.last_seq + 1 == user_entry.seq
     {
@@ -258,6 +270,7 @@ async fn run_turn(
         &entry.session_id,
         &start.user_entry,
         &message,
+        start.created || start.renewed,
     )
     .await?;
     sink.emit(AgentEvent::Started {
