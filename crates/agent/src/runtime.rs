@@ -297,7 +297,10 @@ impl AgentRuntime {
             self.enqueue(lane, job);
             return Submission::Accepted(ticket);
         };
-        let session_mode = match inner.store() {
+        // The queue mode only matters behind a busy session; an idle one runs at once (and
+        // `route_inbound` re-checks under the lane lock), so skip the store read then.
+        let busy = lane.state().busy();
+        let session_mode = match inner.store().filter(|_| busy) {
             Some(store) => store
                 .session(&session_key)
                 .await
