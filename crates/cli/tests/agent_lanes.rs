@@ -408,3 +408,91 @@ async fn sessions_survive_a_restart() {
     second.signal(Signal::Term).unwrap();
     let _ = second.wait_exit(Duration::from_secs(10)).await;
 }
+
+#[tokio::test]
+async fn steer_mode_injects_the_message_at_the_next_tool_boundary() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.push(
+        FakeReply::Stream {
+            steps: vec![openclaw_testkit::fake_llm::FakeStep::ToolCall {
+                id: "call-1".into(),
+                name: "write".into(),
+                arguments: json!({"path": "a.txt", "content": "x"}).to_string(),
+            }],
+            usage: openclaw_testkit::fake_llm::FakeUsage::default(),
+            ending: openclaw_testkit::fake_llm::FakeEnding::Complete,
+        }
+        .delayed(SLOW),
+    );
+    fake.push(FakeReply::text(&["done, and noted"]));
+    let gateway = start(&fake, json!({"messages": {"queue": {"mode": "steer"}}})).await;
+    let mut ws = client(&gateway).await;
+    ws.request(
+        "chat.send",
+        json!({"sessionKey": "main", "message": "write a file", "idempotencyKey": "s1"}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    ws.request(
+        "chat.send",
+        json!({"sessionKey": "main", "message": "also: be brief", "idempotencyKey": "s2"}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let first = chat_end(&mut ws, "s1").await;
+    assert_eq!(
+        first["message"]["content"][0]["text"], "done, and noted",
+        "{first}"
+    );
+    let steered = chat_end(&mut ws, "s2").await;
+    assert_eq!(steered["state"], "final", "{steered}");
+    // No third model call: the steering message rode along with the tool result.
+    assert_eq!(fake.request_count(), 2);
+    let lines = conversation(&fake.requests()[1].body);
+    assert_eq!(lines.last().unwrap(), "user: also: be brief", "{lines:?}");
+}
+
+#[tokio::test]
+async fn compacting_a_session_is_seen_by_its_next_turn() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default_reply(Some(FakeReply::text(&["ok"])));
+    let gateway = start(&fake, json!({})).await;
+    let mut ws = client(&gateway).await;
+    for i in 0..3 {
+        let id = format!("t{i}");
+        send(
+            &mut ws,
+            &id,
+            "agent",
+            json!({"message": format!("turn {i}"), "idempotencyKey": id}),
+        )
+        .await;
+        agent_final(&mut ws, &id).await;
+    }
+    let compacted = ws
+        .request(
+            "sessions.compact",
+            json!({"key": "agent:main:main", "maxLines": 2}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(compacted["compacted"], true, "{compacted}");
+    send(
+        &mut ws,
+        "after",
+        "agent",
+        json!({"message": "turn 3", "idempotencyKey": "after"}),
+    )
+    .await;
+    agent_final(&mut ws, "after").await;
+    let lines = conversation(&fake.requests()[3].body);
+    assert!(
+        !lines.iter().any(|l| l == "user: turn 0"),
+        "archived messages were sent: {lines:?}"
+    );
+    assert_eq!(lines.last().unwrap(), "user: turn 3");
+}

@@ -55,15 +55,18 @@ pub async fn response(session: &mut Session, id: &str) -> Value {
         .expect("response arrives")
 }
 
-/// Waits for the terminal `chat` event (final/aborted/error) of `run_id`.
+/// Waits for the terminal `chat` event (final/aborted/error) of `run_id`; other runs' events
+/// stay unread for later calls.
 pub async fn chat_end(session: &mut Session, run_id: &str) -> Value {
-    loop {
-        let event = session.next_event("chat", WAIT).await.expect("chat event");
-        let payload = &event["payload"];
-        if payload["runId"] == run_id && payload["state"] != "delta" {
-            return payload.clone();
-        }
-    }
+    let event = session
+        .next_event_where(
+            "chat",
+            |payload| payload["runId"] == run_id && payload["state"] != "delta",
+            WAIT,
+        )
+        .await
+        .expect("terminal chat event");
+    event["payload"].clone()
 }
 
 /// The texts of the `messages` of a recorded OpenAI request, as `role: text` lines.

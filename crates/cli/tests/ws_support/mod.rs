@@ -338,6 +338,30 @@ impl Session {
         }
     }
 
+    /// The next `event` frame named `name` whose payload satisfies `wanted`; every other frame
+    /// (including other `name` events) stays unread.
+    pub async fn next_event_where(
+        &mut self,
+        name: &str,
+        wanted: impl Fn(&Value) -> bool,
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
+        let is_it = |f: &Value| f["type"] == "event" && f["event"] == name && wanted(&f["payload"]);
+        if let Some(index) = self.unread.iter().position(is_it) {
+            return self.unread.remove(index).context("unread index");
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.read(left).await {
+                Ok(Incoming::Json(frame)) if is_it(&frame) => return Ok(frame),
+                Ok(Incoming::Json(frame)) => self.unread.push_back(frame),
+                Ok(other) => bail!("connection gave {other:?} while waiting for {name:?}"),
+                Err(err) => return Err(err.context(format!("no matching {name:?} event"))),
+            }
+        }
+    }
+
     /// Frames received but not consumed yet (drains them).
     pub fn take_unread(&mut self) -> Vec<Value> {
         self.unread.drain(..).collect()
