@@ -40,7 +40,10 @@ pub enum AgentEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunEvent {
     pub run_id: Arc<str>,
+    /// The key as the submitter wrote it (protocol 3 clients expect it echoed).
     pub session_key: Arc<str>,
+    /// The canonical key (`agent:<id>:…`; what protocol 4 clients get).
+    pub canonical_key: Arc<str>,
     pub agent_id: Arc<str>,
     pub seq: u64,
     pub ts: i64,

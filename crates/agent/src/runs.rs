@@ -102,6 +102,7 @@ impl RunTable {
 pub(crate) struct EventSink {
     pub run_id: Arc<str>,
     pub session_key: Arc<str>,
+    pub canonical_key: Arc<str>,
     pub agent_id: Arc<str>,
     seq: AtomicU64,
     broadcast: broadcast::Sender<RunEvent>,
@@ -112,6 +113,7 @@ impl EventSink {
     pub fn new(
         run_id: &str,
         session_key: &str,
+        canonical_key: &str,
         agent_id: &str,
         broadcast: broadcast::Sender<RunEvent>,
         own: Option<mpsc::Sender<RunEvent>>,
@@ -119,6 +121,7 @@ impl EventSink {
         Self {
             run_id: run_id.into(),
             session_key: session_key.into(),
+            canonical_key: canonical_key.into(),
             agent_id: agent_id.into(),
             seq: AtomicU64::new(0),
             broadcast,
@@ -130,6 +133,7 @@ impl EventSink {
         let run_event = RunEvent {
             run_id: self.run_id.clone(),
             session_key: self.session_key.clone(),
+            canonical_key: self.canonical_key.clone(),
             agent_id: self.agent_id.clone(),
             seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
             ts: openclaw_store::now_ms(),

@@ -504,6 +504,7 @@ impl AgentRuntime {
         let sink = EventSink::new(
             &job.run_id,
             &job.display_key,
+            &job.session_key,
             &job.agent_id,
             inner.events.clone(),
             job.own_events.clone(),
@@ -611,6 +612,7 @@ impl AgentRuntime {
             let sink = EventSink::new(
                 &outcome.run_id,
                 &session_key,
+                &session_key,
                 &agent_id,
                 runtime.inner.events.clone(),
                 None,
@@ -630,6 +632,7 @@ impl AgentRuntime {
         let sink = EventSink::new(
             &job.run_id,
             &job.display_key,
+            &job.session_key,
             &job.agent_id,
             self.inner.events.clone(),
             job.own_events.clone(),
@@ -673,6 +676,7 @@ impl AgentRuntime {
             self.inner.tracker.spawn(async move {
                 let sink = EventSink::new(
                     &outcome.run_id,
+                    &outcome.session_key,
                     &outcome.session_key,
                     &outcome.agent_id,
                     runtime.inner.events.clone(),

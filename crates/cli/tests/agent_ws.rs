@@ -406,3 +406,47 @@ async fn stop_message_aborts_instead_of_starting_a_turn() {
     let end = chat_end(&mut ws, "run-s").await;
     assert_eq!(end["stopReason"], "stop");
 }
+
+#[tokio::test]
+async fn protocol_4_clients_get_the_2026_9_shapes_of_chat_and_agent_events() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.push(FakeReply::text(&["Hello", " there"]));
+    let gateway = start(&fake, json!({})).await;
+    let (mut v4, _) = ws_support::connect_ok(
+        &gateway.url(),
+        &ws_support::v4_cli(&["operator.read", "operator.write"]),
+    )
+    .await
+    .unwrap();
+    let mut v3 = client(&gateway).await;
+    v4.request(
+        "chat.send",
+        json!({"sessionKey": "main", "message": "hi", "idempotencyKey": "v4-run"}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let end = chat_end(&mut v4, "v4-run").await;
+    assert_eq!(end["sessionKey"], "agent:main:main", "{end}");
+    assert_eq!(end["agentId"], "main");
+    assert_eq!(end["stopReason"], "stop");
+    let delta = v4
+        .received
+        .iter()
+        .find(|f| f["event"] == "chat" && f["payload"]["state"] == "delta")
+        .expect("a delta")
+        .clone();
+    assert!(delta["payload"]["deltaText"].is_string(), "{delta}");
+    let agent = v4
+        .received
+        .iter()
+        .find(|f| f["event"] == "agent")
+        .expect("an agent event")
+        .clone();
+    assert_eq!(agent["payload"]["agentId"], "main");
+    assert_eq!(agent["payload"]["isHeartbeat"], false);
+    // The protocol 3 client sees the same run in its own shape.
+    let old = chat_end(&mut v3, "v4-run").await;
+    assert_eq!(old["sessionKey"], "main");
+    assert!(old.get("agentId").is_none(), "{old}");
+}

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use openclaw_agent::{AgentEvent, RunEvent, RunOutcome, RunStatus};
-use openclaw_protocol::agent_events::{ChatState, agent_event_payload, chat_event_payload};
+use openclaw_protocol::agent_events::{
+    ChatState, agent_event_payload, agent_event_payload_v4, chat_event_payload,
+    chat_event_payload_v4,
+};
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -23,7 +26,7 @@ const MAX_TRACKED_RUNS: usize = 10_000;
 pub fn spawn(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
     let mut events = shared.agents.subscribe();
     tokio::spawn(async move {
-        let mut last_delta: HashMap<Arc<str>, Instant> = HashMap::new();
+        let mut last_delta: HashMap<Arc<str>, (Instant, usize)> = HashMap::new();
         loop {
             match events.recv().await {
                 Ok(event) => forward(&shared, &mut last_delta, &event),
@@ -36,7 +39,11 @@ pub fn spawn(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-fn forward(shared: &Shared, last_delta: &mut HashMap<Arc<str>, Instant>, event: &RunEvent) {
+fn forward(
+    shared: &Shared,
+    last_delta: &mut HashMap<Arc<str>, (Instant, usize)>,
+    event: &RunEvent,
+) {
     if let AgentEvent::Ended(_) = event.event {
         last_delta.remove(&event.run_id);
     }
@@ -44,50 +51,67 @@ fn forward(shared: &Shared, last_delta: &mut HashMap<Arc<str>, Instant>, event: 
     if shared.bus.receiver_count() == 0 {
         return;
     }
-    let agent = |stream: &str, data: serde_json::Value| {
-        agent_event_payload(
+    let send_agent = |stream: &str, data: serde_json::Value| {
+        let v4 = agent_event_payload_v4(
+            &event.run_id,
+            &event.canonical_key,
+            &event.agent_id,
+            event.seq,
+            event.ts,
+            stream,
+            data.clone(),
+        );
+        let v3 = agent_event_payload(
             &event.run_id,
             &event.session_key,
             event.seq,
             event.ts,
             stream,
             data,
-        )
+        );
+        shared.broadcast_versioned("agent", &v3, &v4);
+    };
+    let send_chat = |state: ChatState<'_>, delta_text: Option<&str>| {
+        let v3 = chat_event_payload(
+            &event.run_id,
+            &event.session_key,
+            event.seq,
+            event.ts,
+            state.clone(),
+        );
+        let v4 = chat_event_payload_v4(
+            &event.run_id,
+            &event.canonical_key,
+            &event.agent_id,
+            event.seq,
+            event.ts,
+            state,
+            delta_text,
+        );
+        shared.broadcast_versioned("chat", &v3, &v4);
     };
     match &event.event {
         AgentEvent::Started { started_at } => {
-            shared.broadcast(
-                "agent",
-                agent(
-                    "lifecycle",
-                    json!({"phase": "start", "startedAt": started_at}),
-                ),
+            send_agent(
+                "lifecycle",
+                json!({"phase": "start", "startedAt": started_at}),
             );
         }
         AgentEvent::Text { text, delta } => {
-            shared.broadcast(
-                "agent",
-                agent("assistant", json!({"text": text, "delta": delta})),
-            );
+            send_agent("assistant", json!({"text": text, "delta": delta}));
             let now = Instant::now();
-            let due = last_delta
-                .get(&event.run_id)
-                .is_none_or(|at| now.duration_since(*at) >= CHAT_DELTA_INTERVAL);
+            let (due, sent_up_to) = match last_delta.get(&event.run_id) {
+                None => (true, 0),
+                Some((at, sent)) => (now.duration_since(*at) >= CHAT_DELTA_INTERVAL, *sent),
+            };
             if due {
                 if last_delta.len() >= MAX_TRACKED_RUNS {
                     last_delta.clear();
                 }
-                last_delta.insert(event.run_id.clone(), now);
-                shared.broadcast(
-                    "chat",
-                    chat_event_payload(
-                        &event.run_id,
-                        &event.session_key,
-                        event.seq,
-                        event.ts,
-                        ChatState::Delta { text },
-                    ),
-                );
+                last_delta.insert(event.run_id.clone(), (now, text.len()));
+                // What arrived since the last chat delta (protocol 4 `deltaText`).
+                let new_text = text.get(sent_up_to..).unwrap_or(text);
+                send_chat(ChatState::Delta { text }, Some(new_text));
             }
         }
         AgentEvent::Thinking { .. } => {}
@@ -96,12 +120,9 @@ fn forward(shared: &Shared, last_delta: &mut HashMap<Arc<str>, Instant>, event: 
             name,
             arguments,
         } => {
-            shared.broadcast(
-                "agent",
-                agent(
-                    "tool",
-                    json!({"phase": "start", "toolCallId": id, "name": name, "args": arguments}),
-                ),
+            send_agent(
+                "tool",
+                json!({"phase": "start", "toolCallId": id, "name": name, "args": arguments}),
             );
         }
         AgentEvent::ToolResult {
@@ -110,12 +131,9 @@ fn forward(shared: &Shared, last_delta: &mut HashMap<Arc<str>, Instant>, event: 
             content,
             is_error,
         } => {
-            shared.broadcast(
-                "agent",
-                agent(
-                    "tool",
-                    json!({"phase": "result", "toolCallId": id, "name": name, "result": content, "isError": is_error}),
-                ),
+            send_agent(
+                "tool",
+                json!({"phase": "result", "toolCallId": id, "name": name, "result": content, "isError": is_error}),
             );
         }
         AgentEvent::Ended(outcome) => {
@@ -125,14 +143,14 @@ fn forward(shared: &Shared, last_delta: &mut HashMap<Arc<str>, Instant>, event: 
                 }
                 _ => json!({"phase": "end", "endedAt": outcome.ended_at}),
             };
-            shared.broadcast("agent", agent("lifecycle", lifecycle));
-            shared.broadcast("chat", chat_terminal(event, outcome));
+            send_agent("lifecycle", lifecycle);
+            send_chat(chat_terminal(outcome), None);
         }
     }
 }
 
-fn chat_terminal(event: &RunEvent, outcome: &RunOutcome) -> serde_json::Value {
-    let state = match outcome.status {
+fn chat_terminal(outcome: &RunOutcome) -> ChatState<'_> {
+    match outcome.status {
         RunStatus::Ok => ChatState::Final {
             text: if outcome.merged_into.is_some() {
                 ""
@@ -150,12 +168,5 @@ fn chat_terminal(event: &RunEvent, outcome: &RunOutcome) -> serde_json::Value {
         RunStatus::Error => ChatState::Error {
             message: outcome.error.as_deref().unwrap_or("the agent run failed"),
         },
-    };
-    chat_event_payload(
-        &event.run_id,
-        &event.session_key,
-        event.seq,
-        event.ts,
-        state,
-    )
+    }
 }

@@ -61,6 +61,21 @@ pub struct BusEvent {
     /// Serialized once (payload and, for `presence`/`health`, the state versions at the moment
     /// of the broadcast); connections only add their `seq`.
     pub frame: openclaw_protocol::SharedEventFrame,
+    /// The protocol 4 shape, when it differs from the protocol 3 one.
+    pub frame_v4: Option<openclaw_protocol::SharedEventFrame>,
+}
+
+impl BusEvent {
+    /// The frame for a connection speaking `version`.
+    pub fn frame_for(
+        &self,
+        version: openclaw_protocol::ProtocolVersion,
+    ) -> &openclaw_protocol::SharedEventFrame {
+        match (&self.frame_v4, version) {
+            (Some(v4), openclaw_protocol::ProtocolVersion::V4) => v4,
+            _ => &self.frame,
+        }
+    }
 }
 
 /// Why the serve loop stops.
@@ -226,7 +241,28 @@ impl Shared {
             .then(|| self.state_version())
             .map(|(presence, health)| openclaw_protocol::StateVersion { presence, health });
         let frame = openclaw_protocol::SharedEventFrame::new(event, &payload, state_version);
-        let _ = self.bus.send(Arc::new(BusEvent { event, frame }));
+        let _ = self.bus.send(Arc::new(BusEvent {
+            event,
+            frame,
+            frame_v4: None,
+        }));
+    }
+
+    /// Publishes an event whose payload differs between protocol 3 and 4 clients.
+    pub fn broadcast_versioned(
+        &self,
+        event: &'static str,
+        v3: &serde_json::Value,
+        v4: &serde_json::Value,
+    ) {
+        if self.bus.receiver_count() == 0 {
+            return;
+        }
+        let _ = self.bus.send(Arc::new(BusEvent {
+            event,
+            frame: openclaw_protocol::SharedEventFrame::new(event, v3, None),
+            frame_v4: Some(openclaw_protocol::SharedEventFrame::new(event, v4, None)),
+        }));
     }
 
     /// Broadcasts a fresh `health` snapshot under a new health version (after each connect and

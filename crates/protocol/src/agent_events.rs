@@ -86,6 +86,54 @@ pub fn chat_event_payload(
     Value::Object(payload)
 }
 
+/// Protocol 4 `agent` event: the v3 fields with the canonical session key, plus `agentId` and
+/// `isHeartbeat` (2026.9.6's shape).
+pub fn agent_event_payload_v4(
+    run_id: &str,
+    canonical_key: &str,
+    agent_id: &str,
+    seq: u64,
+    ts: i64,
+    stream: &str,
+    data: Value,
+) -> Value {
+    json!({
+        "runId": run_id,
+        "stream": stream,
+        "data": data,
+        "sessionKey": canonical_key,
+        "agentId": agent_id,
+        "seq": seq,
+        "ts": ts,
+        "isHeartbeat": false,
+    })
+}
+
+/// Protocol 4 `chat` event: canonical session key, `agentId`, `deltaText` on deltas and
+/// `stopReason: "stop"` on finals (2026.9.6's shape).
+pub fn chat_event_payload_v4(
+    run_id: &str,
+    canonical_key: &str,
+    agent_id: &str,
+    seq: u64,
+    timestamp: i64,
+    state: ChatState<'_>,
+    delta_text: Option<&str>,
+) -> Value {
+    let is_final = matches!(state, ChatState::Final { .. });
+    let mut payload = chat_event_payload(run_id, canonical_key, seq, timestamp, state);
+    if let Value::Object(map) = &mut payload {
+        map.insert("agentId".into(), agent_id.into());
+        if let Some(delta) = delta_text {
+            map.insert("deltaText".into(), delta.into());
+        }
+        if is_final {
+            map.insert("stopReason".into(), "stop".into());
+        }
+    }
+    payload
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +154,35 @@ mod tests {
             payload,
             json!({"runId": "r", "sessionKey": "main", "seq": 3, "state": "final"})
         );
+    }
+
+    #[test]
+    fn v4_chat_events_carry_agent_id_delta_text_and_stop_reason() {
+        let delta = chat_event_payload_v4(
+            "r",
+            "agent:main:main",
+            "main",
+            6,
+            1,
+            ChatState::Delta { text: "Hello" },
+            Some("Hello"),
+        );
+        assert_eq!(delta["agentId"], "main");
+        assert_eq!(delta["deltaText"], "Hello");
+        assert_eq!(delta["sessionKey"], "agent:main:main");
+        let done = chat_event_payload_v4(
+            "r",
+            "agent:main:main",
+            "main",
+            7,
+            1,
+            ChatState::Final {
+                text: "Hi",
+                usage: None,
+            },
+            None,
+        );
+        assert_eq!(done["stopReason"], "stop");
     }
 
     #[test]

@@ -394,7 +394,7 @@ fn forward_event(out: &mpsc::Sender<Outbound>, conn: &ConnInfo, seq: &mut u64, e
         return;
     }
     *seq += 1;
-    let text = event.frame.render(*seq);
+    let text = event.frame_for(conn.version()).render(*seq);
     // dropIfSlow: a full queue loses this event, the client sees the seq gap and refreshes.
     let _ = out.try_send(Outbound::Text(text));
 }
