@@ -52,6 +52,7 @@ fn forward(
         return;
     }
     let send_agent = |stream: &str, data: serde_json::Value| {
+        let droppable = stream != "lifecycle";
         let v4 = agent_event_payload_v4(
             &event.run_id,
             &event.canonical_key,
@@ -69,9 +70,10 @@ fn forward(
             stream,
             data,
         );
-        shared.broadcast_versioned("agent", &v3, &v4);
+        shared.broadcast_versioned("agent", &v3, &v4, droppable);
     };
     let send_chat = |state: ChatState<'_>, delta_text: Option<&str>| {
+        let droppable = matches!(state, ChatState::Delta { .. });
         let v3 = chat_event_payload(
             &event.run_id,
             &event.session_key,
@@ -88,7 +90,7 @@ fn forward(
             state,
             delta_text,
         );
-        shared.broadcast_versioned("chat", &v3, &v4);
+        shared.broadcast_versioned("chat", &v3, &v4, droppable);
     };
     match &event.event {
         AgentEvent::Started { started_at } => {

@@ -63,6 +63,9 @@ pub struct BusEvent {
     pub frame: openclaw_protocol::SharedEventFrame,
     /// The protocol 4 shape, when it differs from the protocol 3 one.
     pub frame_v4: Option<openclaw_protocol::SharedEventFrame>,
+    /// A progress event (streamed text, tool progress) that a lagging connection may skip
+    /// (OpenClaw's `dropIfSlow`); terminal and state events are never skipped.
+    pub droppable: bool,
 }
 
 impl BusEvent {
@@ -245,6 +248,7 @@ impl Shared {
             event,
             frame,
             frame_v4: None,
+            droppable: false,
         }));
     }
 
@@ -254,6 +258,7 @@ impl Shared {
         event: &'static str,
         v3: &serde_json::Value,
         v4: &serde_json::Value,
+        droppable: bool,
     ) {
         if self.bus.receiver_count() == 0 {
             return;
@@ -262,6 +267,7 @@ impl Shared {
             event,
             frame: openclaw_protocol::SharedEventFrame::new(event, v3, None),
             frame_v4: Some(openclaw_protocol::SharedEventFrame::new(event, v4, None)),
+            droppable,
         }));
     }
 

@@ -393,6 +393,12 @@ fn forward_event(out: &mpsc::Sender<Outbound>, conn: &ConnInfo, seq: &mut u64, e
     if !conn.may_receive(event.event) {
         return;
     }
+    // A connection more than half backed up skips progress events, so its queue keeps room
+    // for the ones that end a run; the skipped `seq` tells the client it missed something.
+    if event.droppable && out.capacity() < out.max_capacity() / 2 {
+        *seq += 1;
+        return;
+    }
     *seq += 1;
     let text = event.frame_for(conn.version()).render(*seq);
     // dropIfSlow: a full queue loses this event, the client sees the seq gap and refreshes.
