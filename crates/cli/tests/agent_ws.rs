@@ -450,3 +450,60 @@ async fn protocol_4_clients_get_the_2026_9_shapes_of_chat_and_agent_events() {
     assert_eq!(old["sessionKey"], "main");
     assert!(old.get("agentId").is_none(), "{old}");
 }
+
+#[tokio::test]
+async fn protocol_4_method_results_carry_the_2026_9_fields() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.push(FakeReply::text(&["Hello"]));
+    let gateway = start(&fake, json!({})).await;
+    let (mut v4, _) = ws_support::connect_ok(
+        &gateway.url(),
+        &ws_support::v4_cli(&["operator.read", "operator.write"]),
+    )
+    .await
+    .unwrap();
+    let agents = v4.request("agents.list", json!({})).await.unwrap().unwrap();
+    assert_eq!(agents["ownership"], "sole");
+    let main = &agents["agents"][0];
+    assert_eq!(main["model"]["primary"], "fake/fake-1", "{agents}");
+    assert!(main["workspace"].as_str().unwrap().ends_with("/workspace"));
+    assert_eq!(main["thinkingDefault"], "off");
+
+    let models = v4.request("models.list", json!({})).await.unwrap().unwrap();
+    let fake1 = models["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "fake-1")
+        .unwrap()
+        .clone();
+    assert_eq!(fake1["available"], true, "{models}");
+    assert_eq!(fake1["tags"], json!(["default", "configured"]));
+
+    v4.request(
+        "chat.send",
+        json!({"sessionKey": "main", "message": "hi", "idempotencyKey": "h4"}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    chat_end(&mut v4, "h4").await;
+    let history = v4
+        .request("chat.history", json!({"sessionKey": "main"}))
+        .await
+        .unwrap()
+        .unwrap();
+    let first = &history["messages"][0];
+    assert!(first["__openclaw"]["id"].is_string(), "{history}");
+
+    // Protocol 3 clients keep the closed shapes.
+    let mut v3 = client(&gateway).await;
+    let agents = v3.request("agents.list", json!({})).await.unwrap().unwrap();
+    assert!(agents.get("ownership").is_none());
+    let history = v3
+        .request("chat.history", json!({"sessionKey": "main"}))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(history["messages"][0].get("__openclaw").is_none());
+}

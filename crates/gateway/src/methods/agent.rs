@@ -221,10 +221,21 @@ pub fn identity(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShap
     Ok(json!({"agentId": agent_id, "name": name, "avatar": avatar}))
 }
 
-pub fn models_list(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
+pub fn models_list(
+    shared: &Arc<Shared>,
+    params: Params,
+    version: openclaw_protocol::ProtocolVersion,
+) -> Result<Value, ErrorShape> {
     params.closed(&["view", "preparedOnly", "refresh", "sessionKey", "agentId"])?;
     let snapshot = shared.snapshot.load();
-    Ok(json!({"models": configured_models(snapshot.config())}))
+    let rows = configured_models(snapshot.config());
+    let rows = match version {
+        openclaw_protocol::ProtocolVersion::V4 => {
+            super::v4_shapes::models_list(shared, snapshot.config(), rows)
+        }
+        openclaw_protocol::ProtocolVersion::V3 => rows,
+    };
+    Ok(json!({"models": rows}))
 }
 
 /// The models this gateway can use: every `models.providers.*.models[]` entry, then the

@@ -93,7 +93,11 @@ async fn settle(shared: &Arc<Shared>, run_ids: &[String]) {
     }
 }
 
-pub async fn history(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
+pub async fn history(
+    shared: &Arc<Shared>,
+    params: Params,
+    version: openclaw_protocol::ProtocolVersion,
+) -> Result<Value, ErrorShape> {
     let map = params.closed(&["sessionKey", "limit", "cursor", "sessionId"])?;
     let session_key = params.required_str(&map, "sessionKey")?;
     let limit = params
@@ -119,10 +123,18 @@ pub async fn history(shared: &Arc<Shared>, params: Params) -> Result<Value, Erro
         .transcript_history(&record.entry.session_id, limit.saturating_mul(2))
         .await
         .map_err(|err| unavailable(format!("reading the transcript of {canonical}: {err}")))?;
+    let v4 = version == openclaw_protocol::ProtocolVersion::V4;
     let mut messages: Vec<Value> = entries
         .iter()
         .filter(|entry| entry.kind == openclaw_store::EntryKind::Message)
-        .filter_map(|entry| entry.body.get("message").cloned())
+        .filter_map(|entry| {
+            let message = entry.body.get("message")?.clone();
+            Some(if v4 {
+                super::v4_shapes::history_message(message, &entry.id, entry.seq as usize)
+            } else {
+                message
+            })
+        })
         .collect();
     let excess = messages.len().saturating_sub(limit);
     messages.drain(..excess);

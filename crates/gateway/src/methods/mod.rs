@@ -10,6 +10,7 @@ pub mod hello;
 pub mod info;
 mod params;
 pub mod sessions;
+mod v4_shapes;
 
 use std::sync::Arc;
 
@@ -225,16 +226,21 @@ async fn dispatch_now(
 ) -> Result<Value, ErrorShape> {
     match method {
         "agent.identity.get" => agent::identity(shared, params),
-        "models.list" => agent::models_list(shared, params),
+        "models.list" => agent::models_list(shared, params, conn.version()),
         "chat.send" => chat::send(shared, params).await,
-        "chat.history" => chat::history(shared, params).await,
+        "chat.history" => chat::history(shared, params, conn.version()).await,
         "chat.abort" => chat::abort(shared, params).await,
         "health" => health::health(shared, params).await,
         "status" => health::status(shared, params).await,
         "logs.tail" => info::logs_tail(shared, params).await,
         "channels.status" => info::channels_status(params),
         "system-presence" => info::system_presence(shared, params),
-        "agents.list" => info::agents_list(shared, params),
+        "agents.list" => info::agents_list(shared, params).map(|result| match conn.version() {
+            ProtocolVersion::V4 => {
+                v4_shapes::agents_list(shared, shared.snapshot.load().config(), result)
+            }
+            ProtocolVersion::V3 => result,
+        }),
         "sessions.list" => sessions::list(shared, params).await,
         "sessions.preview" => sessions::preview(shared, params).await,
         "sessions.patch" => sessions::patch(shared, params).await,
