@@ -2,7 +2,7 @@
 //! event bus and the session store. One `Arc<Shared>` per process, reused across in-process
 //! restarts (so the store stays open while the serve loop re-binds).
 
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -70,6 +70,7 @@ pub struct BusEvent {
 
 impl BusEvent {
     /// The frame for a connection speaking `version`.
+    /// (`frame` alone is in the only shape connected clients needed when it was sent.)
     pub fn frame_for(
         &self,
         version: openclaw_protocol::ProtocolVersion,
@@ -112,6 +113,10 @@ pub struct Shared {
     pub verbose: bool,
     pub host_name: String,
     lock: Mutex<Option<GatewayLock>>,
+    /// Connected clients per protocol version: a versioned event is only rendered in the
+    /// shapes someone will receive. Counted before a connection subscribes to the bus.
+    pub clients_v3: AtomicUsize,
+    pub clients_v4: AtomicUsize,
     /// The session store; taken out (and closed) once, at shutdown.
     store: Mutex<Option<Arc<Store>>>,
     /// Runs agent turns; shares the store and is shut down before it.
@@ -158,6 +163,8 @@ impl Shared {
             verbose,
             host_name,
             lock: Mutex::new(lock),
+            clients_v3: AtomicUsize::new(0),
+            clients_v4: AtomicUsize::new(0),
             store: Mutex::new(Some(store)),
             agents,
             sessions_summary: ArcSwap::from_pointee(SessionsSummary::default()),
@@ -263,10 +270,18 @@ impl Shared {
         if self.bus.receiver_count() == 0 {
             return;
         }
+        let has_v3 = self.clients_v3.load(Ordering::Acquire) > 0;
+        let has_v4 = self.clients_v4.load(Ordering::Acquire) > 0;
+        let render = |payload| openclaw_protocol::SharedEventFrame::new(event, payload, None);
+        let (frame, frame_v4) = match (has_v3, has_v4) {
+            (true, true) => (render(v3), Some(render(v4))),
+            (false, true) => (render(v4), None),
+            _ => (render(v3), None),
+        };
         let _ = self.bus.send(Arc::new(BusEvent {
             event,
-            frame: openclaw_protocol::SharedEventFrame::new(event, v3, None),
-            frame_v4: Some(openclaw_protocol::SharedEventFrame::new(event, v4, None)),
+            frame,
+            frame_v4,
             droppable,
         }));
     }

@@ -290,6 +290,9 @@ async fn run_session(
     conn: ConnInfo,
     stop: &CancellationToken,
 ) {
+    // Counted before subscribing: every event this connection can receive is rendered in its
+    // shape (see `Shared::broadcast_versioned`).
+    let _counted = VersionCount::new(shared, conn.version());
     let mut events = shared.bus.subscribe();
     let mut seq: u64 = 0;
     let tracked = conn.presence_key();
@@ -374,6 +377,29 @@ async fn run_session(
         && shared.presence.remove(&key)
     {
         shared.broadcast("presence", json!({"presence": shared.presence.list()}));
+    }
+}
+
+/// Holds a connection in `Shared::clients_v3`/`clients_v4` for its lifetime.
+struct VersionCount<'a> {
+    counter: &'a std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> VersionCount<'a> {
+    fn new(shared: &'a Shared, version: proto::ProtocolVersion) -> Self {
+        let counter = match version {
+            proto::ProtocolVersion::V3 => &shared.clients_v3,
+            proto::ProtocolVersion::V4 => &shared.clients_v4,
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Self { counter }
+    }
+}
+
+impl Drop for VersionCount<'_> {
+    fn drop(&mut self) {
+        self.counter
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 
