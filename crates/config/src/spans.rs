@@ -330,8 +330,15 @@ impl Cursor {
                     self.bump();
                     self.bump();
                     let low = self.read_hex(4)?;
-                    let combined = 0x10000 + ((code - 0xD800) << 10) + (low.wrapping_sub(0xDC00));
-                    out.push(char::from_u32(combined).unwrap_or('\u{FFFD}'));
+                    if (0xDC00..0xE000).contains(&low) {
+                        let combined = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                        out.push(char::from_u32(combined).unwrap_or('\u{FFFD}'));
+                    } else {
+                        // A lone high surrogate, then an unrelated escape (as JSON.parse reads
+                        // it, minus the unpaired half, which Rust strings cannot hold).
+                        out.push('\u{FFFD}');
+                        out.push(char::from_u32(low).unwrap_or('\u{FFFD}'));
+                    }
                 } else {
                     out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
                 }
@@ -479,6 +486,18 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_high_surrogate_before_another_escape_does_not_panic() {
+        // Found by the config_load fuzz target: `\uDa00\uDa00` used to overflow.
+        for source in [
+            r#"{"a\uDa00\uDa00": 1}"#,
+            r#"{"a\uD83D\uDE00": 1}"#,
+            r#""a/${$$\$$\uDa00\uDa00\$"$""#,
+        ] {
+            let _ = index_positions(source, Path::new("openclaw.json"));
+        }
+    }
 
     fn at(node: &SpanNode, path: &[PathSeg]) -> (usize, usize) {
         let loc = node.key_location(path);
