@@ -57,18 +57,12 @@ pub(crate) async fn compact(
     let entries = store
         .transcript_history(session_id, HISTORY_ENTRIES)
         .await?;
-    let in_context: Vec<&TranscriptEntry> = context
-        .entry_ids
+    // The context (which includes this turn's message) names its entries; keep their order.
+    let wanted: std::collections::HashSet<&str> =
+        context.entry_ids.iter().map(String::as_str).collect();
+    let in_context: Vec<&TranscriptEntry> = entries
         .iter()
-        .filter_map(|id| entries.iter().find(|entry| &entry.id == id))
-        .chain(
-            // The message of this turn was appended after the context was loaded.
-            entries
-                .iter()
-                .filter(|entry| !context.entry_ids.contains(&entry.id))
-                .filter(|entry| entry.kind == EntryKind::Message)
-                .filter(|entry| is_after_context(&entries, context, entry)),
-        )
+        .filter(|entry| wanted.contains(entry.id.as_str()))
         .collect();
     // A quarter of the window, at ~4 characters per token.
     let keep_chars = usize::try_from(window).unwrap_or(usize::MAX);
@@ -116,19 +110,6 @@ pub(crate) async fn compact(
         .transcript_history(session_id, HISTORY_ENTRIES)
         .await?;
     Ok(history::context_from_entries(&entries))
-}
-
-fn is_after_context(
-    entries: &[TranscriptEntry],
-    context: &Context,
-    entry: &TranscriptEntry,
-) -> bool {
-    let last_seq = context
-        .entry_ids
-        .last()
-        .and_then(|id| entries.iter().find(|e| &e.id == id))
-        .map_or(0, |e| e.seq);
-    entry.seq > last_seq
 }
 
 fn role(entry: &TranscriptEntry) -> Option<&str> {

@@ -87,13 +87,6 @@ impl Lanes {
             lanes.remove(key);
         }
     }
-
-    pub fn len(&self) -> usize {
-        self.lanes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
-    }
 }
 
 /// The global concurrency limit, resizable on config reload.

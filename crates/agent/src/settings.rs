@@ -145,7 +145,7 @@ pub fn thinking_level(
 }
 
 /// The `models.providers.<provider>.models[]` entry of `model`, if configured.
-fn model_entry<'a>(
+pub fn model_entry<'a>(
     config: &'a Config,
     model: &ModelRef,
 ) -> Option<&'a serde_json::Map<String, Value>> {
@@ -185,6 +185,14 @@ pub fn context_window(config: &Config, agent_id: &str, model: &ModelRef) -> u64 
         .unwrap_or(DEFAULT_CONTEXT_TOKENS)
 }
 
+/// Whether the model's catalog entry says it can reason (`reasoning: true`).
+pub fn is_reasoning_model(config: &Config, model: &ModelRef) -> bool {
+    model_entry(config, model)
+        .and_then(|entry| entry.get("reasoning"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
 /// Output token cap for one call: the model entry's `maxTokens`, else 8192.
 pub fn max_output_tokens(config: &Config, model: &ModelRef) -> u32 {
     model_entry(config, model)
@@ -205,29 +213,6 @@ pub fn reserve_tokens(config: &Config) -> u64 {
         .and_then(|c| c.get("reserveTokensFloor"))
         .and_then(Value::as_u64)
         .unwrap_or(DEFAULT_RESERVE_TOKENS)
-}
-
-/// The API family name recorded on assistant messages (`api` field).
-pub fn api_name(config: &Config, provider: &str) -> String {
-    config
-        .models
-        .as_ref()
-        .and_then(|m| m.providers.as_ref())
-        .and_then(|providers| {
-            providers
-                .iter()
-                .find(|(id, _)| id.eq_ignore_ascii_case(provider))
-        })
-        .and_then(|(_, p)| p.api.clone())
-        .unwrap_or_else(|| {
-            match provider {
-                "anthropic" => "anthropic-messages",
-                "google" | "gemini" => "google-generative-ai",
-                "openai" => "openai-responses",
-                _ => "openai-completions",
-            }
-            .to_owned()
-        })
 }
 
 /// `session.resetTriggers` (default `/new`, `/reset`).

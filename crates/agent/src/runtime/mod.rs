@@ -577,30 +577,12 @@ impl AgentRuntime {
         }
     }
 
-    /// Run ids currently active (running or queued) for a session key.
-    pub fn active_runs(&self, session_key: &str) -> Vec<String> {
-        let config = self.inner.config.load();
-        let (_, canonical, _) = resolve_session(&config, Some(session_key), None);
-        self.inner
-            .runs()
-            .active
-            .iter()
-            .filter(|(_, run)| run.session_key == canonical)
-            .map(|(id, _)| id.clone())
-            .collect()
-    }
-
     /// Drops what the runtime remembers of a session's transcript (call after changing the
     /// transcript outside a turn, e.g. `sessions.compact`).
     pub fn forget_session(&self, session_key: &str) {
         let config = self.inner.config.load();
         let (_, canonical, _) = resolve_session(&config, Some(session_key), None);
         self.inner.contexts.forget(&canonical);
-    }
-
-    /// Number of sessions with work in flight (for status and leak checks).
-    pub fn busy_sessions(&self) -> usize {
-        self.inner.lanes.len()
     }
 
     /// Aborts every run, waits for their tasks (up to `grace`), and lets go of the store.

@@ -362,7 +362,9 @@ async fn run_turn(
         };
         progress.provider = Some(opened.model.provider.clone());
         progress.model = Some(opened.model.model.clone());
-        progress.api = settings::api_name(config, &opened.model.provider);
+        progress.api = openclaw_providers::resolve_model_endpoint(config, &opened.model)
+            .map(|resolved| resolved.endpoint.api.as_str().to_owned())
+            .unwrap_or_default();
         progress.round_content.clear();
         let mut stop_reason = None;
         let mut usage = Usage::default();

@@ -12,24 +12,13 @@ const REASONING_LEVELS: &[&str] = &["off", "minimal", "low", "medium", "high"];
 
 /// Whether the configured catalog entry of `provider/model` says it can reason.
 fn is_reasoning(config: &Config, provider: &str, model: &str) -> bool {
-    config
-        .models
-        .as_ref()
-        .and_then(|m| m.providers.as_ref())
-        .and_then(|providers| {
-            providers
-                .iter()
-                .find(|(id, _)| id.eq_ignore_ascii_case(provider))
-        })
-        .and_then(|(_, entry)| entry.models.as_ref())
-        .and_then(|models| {
-            models
-                .iter()
-                .find(|m| m.get("id").and_then(Value::as_str) == Some(model))
-        })
-        .and_then(|m| m.get("reasoning"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
+    openclaw_agent::settings::is_reasoning_model(
+        config,
+        &ModelRef {
+            provider: provider.to_owned(),
+            model: model.to_owned(),
+        },
+    )
 }
 
 fn thinking_levels(reasoning: bool) -> Value {

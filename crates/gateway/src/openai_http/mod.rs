@@ -189,6 +189,47 @@ fn endpoints(config: &Config) -> Option<&openclaw_config::HttpEndpoints> {
         .and_then(|h| h.endpoints.as_ref())
 }
 
+/// The front of the POST endpoints: the refusals of [`refusal`], then the JSON body within
+/// `max_body_bytes` (the endpoint's `maxBodyBytes`, else [`DEFAULT_MAX_BODY_BYTES`]).
+async fn admit_post(
+    state: &AppState,
+    enabled: bool,
+    max_body_bytes: Option<u64>,
+    peer: SocketAddr,
+    request: axum::extract::Request,
+    endpoint: &'static str,
+) -> Result<(axum::http::request::Parts, Value), Response> {
+    let (parts, body) = request.into_parts();
+    if let Some(response) = refusal(
+        state,
+        enabled,
+        &parts.method,
+        Method::POST,
+        peer,
+        &parts.headers,
+    ) {
+        return Err(response);
+    }
+    let limit = max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
+    let payload = async {
+        check_declared_length(&parts.headers, limit, endpoint)?;
+        read_json(body, limit, endpoint).await
+    }
+    .await
+    .map_err(IntoResponse::into_response)?;
+    Ok((parts, payload))
+}
+
+/// The agent turn a request asks for: a direct (not queued) turn in the target session.
+fn agent_turn(id: String, prompt: request::Prompt, target: request::AgentTarget) -> TurnRequest {
+    let mut turn = TurnRequest::new(id, prompt.message);
+    turn.session_key = Some(target.session_key);
+    turn.agent_id = Some(target.agent_id);
+    turn.extra_system_prompt = prompt.extra_system_prompt;
+    turn.delivery = openclaw_agent::Delivery::Direct;
+    turn
+}
+
 /// The checks every endpoint makes before reading its body: enabled, method, auth, not
 /// draining. `Some` is the finished answer refusing the request.
 fn refusal(

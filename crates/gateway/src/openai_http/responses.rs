@@ -12,17 +12,16 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use openclaw_agent::{Delivery, RunOutcome, TurnRequest};
+use openclaw_agent::RunOutcome;
 use openclaw_providers::Usage;
 use serde_json::{Value, json};
 
 use super::request::{resolve_target, responses_prompt, responses_usage};
 use super::{
-    ApiError, DEFAULT_MAX_BODY_BYTES, DONE_FRAME, NO_RESPONSE_TEXT, SseRenderer, answered,
-    check_declared_length, event_frame, json_response, read_json, run_error, run_to_end,
-    sse_response, start_streamed, unix_secs,
+    ApiError, DONE_FRAME, NO_RESPONSE_TEXT, SseRenderer, answered, event_frame, json_response,
+    run_error, run_to_end, sse_response, start_streamed, unix_secs,
 };
 use crate::http::AppState;
 
@@ -35,28 +34,27 @@ pub async fn handle(
 ) -> Response {
     let snapshot = state.shared.snapshot.load_full();
     let config = snapshot.config();
-    let (parts, body) = request.into_parts();
-    if let Some(response) = super::refusal(
-        &state,
-        super::responses_enabled(config),
-        &parts.method,
-        Method::POST,
-        peer,
-        &parts.headers,
-    ) {
-        return response;
-    }
-    let limit = config
+    let max_body_bytes = config
         .gateway
         .as_ref()
         .and_then(|g| g.http.as_ref())
         .and_then(|h| h.endpoints.as_ref())
         .and_then(|e| e.responses.as_ref())
-        .and_then(|r| r.max_body_bytes)
-        .unwrap_or(DEFAULT_MAX_BODY_BYTES);
+        .and_then(|r| r.max_body_bytes);
+    let (parts, payload) = match super::admit_post(
+        &state,
+        super::responses_enabled(config),
+        max_body_bytes,
+        peer,
+        request,
+        ENDPOINT,
+    )
+    .await
+    {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
+    };
     let result = async {
-        check_declared_length(&parts.headers, limit, ENDPOINT)?;
-        let payload = read_json(body, limit, ENDPOINT).await?;
         let Some(fields) = payload.as_object() else {
             return Err(ApiError::InvalidRequest(
                 "Invalid request body: send a JSON object with `model` and `input`.".into(),
@@ -74,11 +72,7 @@ pub async fn handle(
             ));
         }
         let id = format!("resp_{}", uuid::Uuid::new_v4());
-        let mut turn = TurnRequest::new(id.clone(), prompt.message);
-        turn.session_key = Some(target.session_key);
-        turn.agent_id = Some(target.agent_id);
-        turn.extra_system_prompt = prompt.extra_system_prompt;
-        turn.delivery = Delivery::Direct;
+        let turn = super::agent_turn(id.clone(), prompt, target);
         let mut events = Events {
             id,
             item_id: format!("msg_{}", uuid::Uuid::new_v4()),
