@@ -1,0 +1,3 @@
+//! Discord: gateway v10 and REST through twilight.
+
+pub mod settings;
