@@ -10,7 +10,7 @@ use anyhow::Context;
 
 use crate::http_turns::CompletionsClient;
 use crate::stats::Samples;
-use crate::ws_turns::ChatClient;
+use crate::ws_turns::ChatConn;
 
 /// A client stops after this many failed turns (a broken path would otherwise spin).
 const MAX_ERRORS_PER_CLIENT: u64 = 3;
@@ -45,21 +45,30 @@ impl TurnPath {
 }
 
 pub enum Client {
-    Ws(Box<ChatClient>),
+    Ws(Arc<ChatConn>),
     Http(CompletionsClient),
 }
 
-/// Opens `concurrency` clients (WS: one connection each, all open before any turn).
-pub async fn connect(path: TurnPath, port: u16, concurrency: usize) -> anyhow::Result<Vec<Client>> {
+/// Opens `concurrency` clients. WS: `connections` connections (0 = one per client), all open
+/// before any turn, the clients spread over them round-robin.
+pub async fn connect(
+    path: TurnPath,
+    port: u16,
+    concurrency: usize,
+    connections: usize,
+) -> anyhow::Result<Vec<Client>> {
     let mut clients = Vec::with_capacity(concurrency);
     match path {
         TurnPath::ChatSend => {
-            for i in 0..concurrency {
-                let client = ChatClient::connect(port)
+            let count = ws_connections(concurrency, connections);
+            let mut conns = Vec::with_capacity(count);
+            for i in 0..count {
+                let conn = ChatConn::connect(port)
                     .await
-                    .with_context(|| format!("opening WS client {i} of {concurrency}"))?;
-                clients.push(Client::Ws(Box::new(client)));
+                    .with_context(|| format!("opening WS connection {i} of {count}"))?;
+                conns.push(Arc::new(conn));
             }
+            clients.extend((0..concurrency).map(|i| Client::Ws(conns[i % count].clone())));
         }
         TurnPath::Completions => {
             let shared = CompletionsClient::new(port, concurrency)?;
@@ -67,6 +76,14 @@ pub async fn connect(path: TurnPath, port: u16, concurrency: usize) -> anyhow::R
         }
     }
     Ok(clients)
+}
+
+/// How many WS connections `concurrency` clients share (0 = one each; never more than clients).
+pub fn ws_connections(concurrency: usize, connections: usize) -> usize {
+    match connections {
+        0 => concurrency.max(1),
+        n => n.min(concurrency).max(1),
+    }
 }
 
 /// When the clients stop, and which turns count.
@@ -165,6 +182,17 @@ pub async fn run(
         total.merge(outcome);
         clients.push(client);
     }
+    // Frame counters belong to connections, which clients may share: count each once.
+    let mut seen = Vec::new();
+    for client in &clients {
+        if let Client::Ws(conn) = client
+            && !seen.iter().any(|c| Arc::ptr_eq(c, conn))
+        {
+            total.frames += conn.frames();
+            total.lost_events += conn.missing_events();
+            seen.push(conn.clone());
+        }
+    }
     Ok((total, clients))
 }
 
@@ -214,18 +242,27 @@ async fn run_client(
             }
         }
     }
-    if let Client::Ws(ws) = &client {
-        out.frames = ws.frames;
-        out.lost_events = ws.gaps.missing;
-    }
     (out, client)
 }
 
-/// Closes WS connections politely (HTTP clients just drop).
+/// Closes WS connections politely once their last client is gone (HTTP clients just drop).
 pub async fn close(clients: Vec<Client>) {
-    for client in clients {
-        if let Client::Ws(ws) = client {
-            ws.close().await;
+    let conns: Vec<Arc<ChatConn>> = clients
+        .into_iter()
+        .filter_map(|client| match client {
+            Client::Ws(conn) => Some(conn),
+            Client::Http(_) => None,
+        })
+        .collect();
+    let mut unique: Vec<Arc<ChatConn>> = Vec::new();
+    for conn in conns {
+        if !unique.iter().any(|c| Arc::ptr_eq(c, &conn)) {
+            unique.push(conn);
+        }
+    }
+    for conn in unique {
+        if let Ok(conn) = Arc::try_unwrap(conn) {
+            conn.close().await;
         }
     }
 }

@@ -45,6 +45,8 @@ options (turns):
   --secs SECS            measured time per level (default 6)
   --path ws|http|both    which path(s) (default both)
   --session-turns N      turns per session before a client moves on (default 50)
+  --connections 0,8      WS layouts: 0 = one connection per client, N = clients share N
+                         connections (default 0,8; soak: one value, default 0)
 options (soak):
   --turns N              turns measured (default 100000)
   --clients N            concurrent clients (default 64)
@@ -115,6 +117,17 @@ fn parse_args(args: &[String]) -> anyhow::Result<Command> {
                     .context("--clients is too large for this machine")?;
             }
             "--warmup-turns" => soak.warmup_turns = number()?,
+            "--connections" => {
+                turns.connections = value
+                    .split(',')
+                    .map(|n| n.trim().parse::<usize>().ok())
+                    .collect::<Option<Vec<_>>>()
+                    .filter(|list| !list.is_empty())
+                    .with_context(|| {
+                        format!("--connections takes counts like 0,8 (0 = one per client), not {value:?}")
+                    })?;
+                soak.connections = turns.connections[0];
+            }
             _ => bail!("unknown option {flag}\n\n{USAGE}"),
         }
     }

@@ -30,6 +30,8 @@ pub struct SoakOptions {
     /// runtime's memory of the last 4,096 finished runs). "RSS before any turn" is printed too.
     pub warmup_turns: u64,
     pub turns_per_session: u64,
+    /// WS connections the clients share (0 = one per client).
+    pub connections: usize,
 }
 
 impl Default for SoakOptions {
@@ -40,6 +42,7 @@ impl Default for SoakOptions {
             path: TurnPath::ChatSend,
             warmup_turns: 5_000,
             turns_per_session: 50,
+            connections: 0,
         }
     }
 }
@@ -59,7 +62,13 @@ pub async fn run(bin: &Path, options: &SoakOptions) -> anyhow::Result<()> {
     gw.wait_healthy().await?;
     let pid = gw.pid();
     let cold = procfs::rss_kib(pid)?;
-    let clients = driver::connect(options.path, gw.port, options.concurrency).await?;
+    let clients = driver::connect(
+        options.path,
+        gw.port,
+        options.concurrency,
+        options.connections,
+    )
+    .await?;
 
     let warmup = Plan {
         measure_from: Instant::now(),
@@ -111,9 +120,18 @@ pub async fn run(bin: &Path, options: &SoakOptions) -> anyhow::Result<()> {
     println!("## Soak: {} turns via {}", options.turns, options.path);
     println!();
     println!(
-        "{} clients, one session per client rotated every {} turns, after {} warm-up turns. \
-         Machine: {machine}.",
-        options.concurrency, options.turns_per_session, warm.completed
+        "{} clients ({}), one session per client rotated every {} turns, after {} warm-up \
+         turns. Machine: {machine}.",
+        options.concurrency,
+        match options.path {
+            TurnPath::Completions => "HTTP keep-alive pool".to_owned(),
+            TurnPath::ChatSend => format!(
+                "{} WS connections",
+                driver::ws_connections(options.concurrency, options.connections)
+            ),
+        },
+        options.turns_per_session,
+        warm.completed
     );
     println!();
     println!("| metric | value | target |");

@@ -24,6 +24,9 @@ pub struct TurnsOptions {
     pub measure: Duration,
     pub turns_per_session: u64,
     pub paths: Vec<TurnPath>,
+    /// WS connection layouts per level: 0 = one connection per client; N = the clients share
+    /// N connections (a layout with as many connections as clients is run once).
+    pub connections: Vec<usize>,
 }
 
 impl Default for TurnsOptions {
@@ -34,6 +37,7 @@ impl Default for TurnsOptions {
             measure: Duration::from_secs(6),
             turns_per_session: 50,
             paths: vec![TurnPath::ChatSend, TurnPath::Completions],
+            connections: vec![0, 8],
         }
     }
 }
@@ -64,6 +68,8 @@ impl Counters {
 /// One concurrency level's figures.
 struct Level {
     concurrency: usize,
+    /// WS connections the clients used (HTTP: the client pool, shown as —).
+    connections: Option<usize>,
     outcome: Outcome,
     rate: f64,
     latency: Summary,
@@ -120,8 +126,12 @@ async fn run_path(
     println!();
     match path {
         TurnPath::ChatSend => println!(
-            "One WS connection per client; every connection receives every run's events, and \
-             each client waits for the `chat` `final` event of its own runId."
+            "Each client runs one `chat.send` turn at a time and waits for the `chat` `final` \
+             event of its own runId. Every run's events are broadcast to every connection (as \
+             OpenClaw does), so with one connection per client the gateway writes and the bench \
+             parses clients × events frames per turn; rows with fewer connections than clients \
+             multiplex the clients' turns over shared connections, measuring the turn path \
+             without that quadratic fan-out."
         ),
         TurnPath::Completions => {
             println!(
@@ -141,10 +151,27 @@ async fn run_path(
     println!();
     let mut levels = Vec::new();
     for &concurrency in &options.levels {
-        let level = run_level(&gw, fake, path, concurrency, options)
-            .await
-            .with_context(|| format!("{path} at {concurrency} clients"))?;
-        levels.push(level);
+        let layouts: Vec<usize> = match path {
+            TurnPath::Completions => vec![0],
+            TurnPath::ChatSend => {
+                let mut counts: Vec<usize> = options
+                    .connections
+                    .iter()
+                    .map(|&n| driver::ws_connections(concurrency, n))
+                    .collect();
+                counts.sort_unstable_by(|a, b| b.cmp(a));
+                counts.dedup();
+                counts
+            }
+        };
+        for connections in layouts {
+            let level = run_level(&gw, fake, path, concurrency, connections, options)
+                .await
+                .with_context(|| {
+                    format!("{path} at {concurrency} clients over {connections} connections")
+                })?;
+            levels.push(level);
+        }
     }
     print_table(&levels, fake_alone, idle_rss);
     Ok(())
@@ -155,9 +182,10 @@ async fn run_level(
     fake: &FakeModel,
     path: TurnPath,
     concurrency: usize,
+    connections: usize,
     options: &TurnsOptions,
 ) -> anyhow::Result<Level> {
-    let clients = driver::connect(path, gw.port, concurrency).await?;
+    let clients = driver::connect(path, gw.port, concurrency, connections).await?;
     let before = Counters::take(gw, fake)?;
     let start = Instant::now();
     let plan = Plan {
@@ -165,7 +193,7 @@ async fn run_level(
         deadline: Some(start + options.warmup + options.measure),
         budget: None,
         turns_per_session: options.turns_per_session,
-        tag: format!("c{concurrency}"),
+        tag: format!("c{concurrency}x{connections}"),
     };
     let (outcome, clients) = driver::run(path, clients, &plan).await?;
     let after = Counters::take(gw, fake)?;
@@ -181,6 +209,7 @@ async fn run_level(
     let fake_cpu = after.fake_cpu.saturating_sub(before.fake_cpu);
     Ok(Level {
         concurrency,
+        connections: (path == TurnPath::ChatSend).then_some(connections),
         rate: outcome.rate(plan.measure_from),
         latency: outcome.latency.clone().summary(),
         ack: outcome.ack.clone().summary(),
@@ -210,11 +239,11 @@ fn per_turn(total: Duration, turns: u64) -> String {
 
 fn print_table(levels: &[Level], fake_alone: Summary, idle_rss: u64) {
     println!(
-        "| clients | turns | turns/s | p50 ms | p99 ms | max ms | p50 − fake | p99 − fake | ack p50 ms \
+        "| clients | WS conns | turns | turns/s | p50 ms | p99 ms | max ms | p50 − fake | p99 − fake | ack p50 ms \
          | gw CPU µs/turn | bench CPU µs/turn | fake CPU µs/turn | model calls/turn | frames/turn \
          | lost events | errors | gw RSS after |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for level in levels {
         let o = &level.outcome;
         let ack = if level.ack.count == 0 {
@@ -223,8 +252,11 @@ fn print_table(levels: &[Level], fake_alone: Summary, idle_rss: u64) {
             ms(level.ack.p50)
         };
         println!(
-            "| {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} | {:.1} | {} | {} | {:.1} MB |",
+            "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} | {:.1} | {} | {} | {:.1} MB |",
             level.concurrency,
+            level
+                .connections
+                .map_or_else(|| "—".to_owned(), |n| n.to_string()),
             level.latency.count,
             level.rate,
             ms(level.latency.p50),
@@ -253,7 +285,11 @@ fn print_table(levels: &[Level], fake_alone: Summary, idle_rss: u64) {
             println!("First error at {} clients: {err}", level.concurrency);
         }
     }
-    if let Some(busiest) = levels.iter().max_by_key(|l| l.concurrency) {
+    // The busiest row: most clients, then most connections.
+    if let Some(busiest) = levels
+        .iter()
+        .max_by_key(|l| (l.concurrency, l.connections.unwrap_or(0)))
+    {
         let total: Duration = busiest.threads.iter().map(|(_, cpu)| *cpu).sum();
         let shares: Vec<String> = busiest
             .threads

@@ -1,13 +1,21 @@
-//! One `chat.send` client: a WS connection that runs one turn at a time and waits for the
-//! `chat` `final` event of its run. Events are broadcast to every connection, so each client
-//! sees every client's events and filters by `runId`.
+//! `chat.send` over WS. A [`ChatConn`] is one connection that carries any number of turns at
+//! once: a reader task hands each `chat.send` response and each run's terminal `chat` event to
+//! the turn waiting for it. Events are broadcast to every connection, so with one connection per
+//! client every connection sees every client's events (the fan-out cost grows with the square of
+//! the connection count); several clients per connection measure the turn path without it.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -19,18 +27,35 @@ use crate::gateway::TOKEN;
 /// final should not stall its client for long.
 const TURN_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Requests queued for one connection's writer.
+const WRITE_QUEUE: usize = 256;
+
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-pub struct ChatClient {
-    ws: Ws,
-    next_id: u64,
-    /// Frames received (every client receives every run's events).
-    pub frames: u64,
-    /// Events this connection never got.
-    pub gaps: SeqGaps,
-    /// Turns left to trace to stderr (`OPENCLAW_BENCH_TRACE=<turns>`): each frame's arrival
-    /// time, to see where a turn waits.
-    trace_turns: u32,
+/// What one turn waits for: the `chat.send` response, then its run's terminal event. The run id
+/// is the idempotency key (OpenClaw answers `runId: <idempotencyKey>`), so the waiter can be
+/// registered before the request is written and an early terminal event is never missed.
+struct Waiter {
+    ack: Option<oneshot::Sender<Result<(), String>>>,
+    done: oneshot::Sender<Terminal>,
+}
+
+#[derive(Default)]
+struct Shared {
+    waiters: Mutex<HashMap<String, Waiter>>,
+    /// Frames received on this connection.
+    frames: AtomicU64,
+    /// Events this connection never got (seq gaps).
+    missing: AtomicU64,
+    closed: Mutex<Option<String>>,
+}
+
+/// One WS connection shared by any number of concurrent turns.
+pub struct ChatConn {
+    outbound: mpsc::Sender<Message>,
+    shared: Arc<Shared>,
+    reader: tokio::task::JoinHandle<()>,
+    writer: tokio::task::JoinHandle<SplitSink<Ws, Message>>,
 }
 
 /// Timings of one turn, from just before `chat.send` is written.
@@ -49,11 +74,15 @@ struct Terminal {
     error: Option<String>,
 }
 
-impl ChatClient {
+impl ChatConn {
     /// Connects and completes the handshake as an admin operator (protocol 3).
     pub async fn connect(port: u16) -> anyhow::Result<Self> {
         let url = format!("ws://127.0.0.1:{port}/");
-        let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        // tungstenite zero-fills its read buffer before each read: keep it small (the default
+        // 128 KiB would make the bench client spend its CPU on memset).
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(16 * 1024);
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(&url, Some(config), true)
             .await
             .with_context(|| format!("connecting to {url}"))?;
         let challenge = next_text(&mut ws).await?;
@@ -75,109 +104,196 @@ impl ChatClient {
                 break;
             }
         }
+        let (sink, stream) = ws.split();
+        let shared = Arc::new(Shared::default());
+        let (outbound, queue) = mpsc::channel(WRITE_QUEUE);
         Ok(Self {
-            ws,
-            next_id: 0,
-            frames: 0,
-            gaps: SeqGaps::default(),
-            trace_turns: std::env::var("OPENCLAW_BENCH_TRACE")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0),
+            outbound,
+            reader: tokio::spawn(read_loop(stream, shared.clone())),
+            writer: tokio::spawn(write_loop(sink, queue)),
+            shared,
         })
+    }
+
+    pub fn frames(&self) -> u64 {
+        self.shared.frames.load(Ordering::Relaxed)
+    }
+
+    pub fn missing_events(&self) -> u64 {
+        self.shared.missing.load(Ordering::Relaxed)
     }
 
     /// Sends `chat.send` and waits for the run's final event; a run that ends in `error` or
     /// `aborted`, or replies something else than the fake's text, is an error.
     pub async fn turn(
-        &mut self,
+        &self,
         session_key: &str,
         message: &str,
         idempotency_key: &str,
     ) -> anyhow::Result<TurnTiming> {
-        self.next_id += 1;
-        let id = self.next_id.to_string();
-        let request = json!({"type":"req","id":id,"method":"chat.send","params":{
+        let (ack_tx, ack_rx) = oneshot::channel();
+        let (done_tx, done_rx) = oneshot::channel();
+        {
+            let mut waiters = lock(&self.shared.waiters);
+            if let Some(why) = lock(&self.shared.closed).as_ref() {
+                bail!("{why}");
+            }
+            waiters.insert(
+                idempotency_key.to_owned(),
+                Waiter {
+                    ack: Some(ack_tx),
+                    done: done_tx,
+                },
+            );
+        }
+        let request = json!({"type":"req","id":idempotency_key,"method":"chat.send","params":{
             "sessionKey":session_key,"message":message,
             "idempotencyKey":idempotency_key,"deliver":false}});
         let started = Instant::now();
-        self.ws.send(Message::text(request.to_string())).await?;
-        let mut run_id: Option<String> = None;
-        let mut ack = Duration::ZERO;
-        // Terminal events that arrived before our response named our run.
-        let mut early: Vec<Terminal> = Vec::new();
-        let deadline = tokio::time::Instant::now() + TURN_TIMEOUT;
-        loop {
-            let text = tokio::time::timeout_at(deadline, next_text(&mut self.ws))
+        let result = async {
+            self.outbound
+                .send(Message::text(request.to_string()))
                 .await
-                .map_err(|_| {
-                    anyhow::anyhow!(
-                        "no final chat event for session {session_key} within {TURN_TIMEOUT:?} \
-                         (the gateway may have dropped it: {} events were lost by this client)",
-                        self.gaps.missing
-                    )
-                })??;
-            self.frames += 1;
-            self.gaps.note(&text);
-            if self.trace_turns > 0 {
-                let head: String = text.chars().take(140).collect();
-                eprintln!(
-                    "trace {session_key} +{:.3} ms {head}",
-                    started.elapsed().as_secs_f64() * 1e3
-                );
-            }
-            // Most frames are other runs' `agent` events: skip them without parsing.
-            let is_response = text.starts_with(r#"{"type":"res""#);
-            let is_chat = text.starts_with(r#"{"type":"event","event":"chat""#);
-            if !is_response && !is_chat {
-                continue;
-            }
-            let frame: Value = serde_json::from_str(&text)
-                .with_context(|| format!("the gateway sent invalid JSON: {text}"))?;
-            if is_response {
-                if frame["id"] != id.as_str() {
-                    continue;
-                }
-                if frame["ok"] != true {
-                    bail!("chat.send failed: {}", frame["error"]);
-                }
-                ack = started.elapsed();
-                let run = frame["payload"]["runId"]
-                    .as_str()
-                    .context("chat.send response without payload.runId")?
-                    .to_owned();
-                if let Some(done) = early.iter().find(|t| t.run_id == run) {
-                    self.trace_turns = self.trace_turns.saturating_sub(1);
-                    check_terminal(done)?;
-                    return Ok(TurnTiming {
-                        ack,
-                        total: started.elapsed(),
-                    });
-                }
-                run_id = Some(run);
-                continue;
-            }
-            let Some(terminal) = terminal(&frame) else {
-                continue;
+                .context("the connection's writer stopped")?;
+            let deadline = tokio::time::Instant::now() + TURN_TIMEOUT;
+            let lost = || {
+                anyhow::anyhow!(
+                    "no final chat event for session {session_key} within {TURN_TIMEOUT:?} \
+                     (the gateway may have dropped it: {} events were lost on this connection)",
+                    self.missing_events()
+                )
             };
-            match &run_id {
-                Some(ours) if *ours == terminal.run_id => {
-                    self.trace_turns = self.trace_turns.saturating_sub(1);
-                    check_terminal(&terminal)?;
-                    return Ok(TurnTiming {
-                        ack,
-                        total: started.elapsed(),
-                    });
-                }
-                Some(_) => {}
-                None => early.push(terminal),
+            match tokio::time::timeout_at(deadline, ack_rx).await {
+                Err(_) => return Err(lost()),
+                Ok(Err(_)) => bail!("{}", self.closed_reason()),
+                Ok(Ok(Err(error))) => bail!("chat.send failed: {error}"),
+                Ok(Ok(Ok(()))) => {}
             }
+            let ack = started.elapsed();
+            let terminal = match tokio::time::timeout_at(deadline, done_rx).await {
+                Err(_) => return Err(lost()),
+                Ok(Err(_)) => bail!("{}", self.closed_reason()),
+                Ok(Ok(terminal)) => terminal,
+            };
+            check_terminal(&terminal)?;
+            Ok(TurnTiming {
+                ack,
+                total: started.elapsed(),
+            })
         }
+        .await;
+        if result.is_err() {
+            lock(&self.shared.waiters).remove(idempotency_key);
+        }
+        result
     }
 
-    pub async fn close(mut self) {
-        let _ = self.ws.close(None).await;
+    fn closed_reason(&self) -> String {
+        lock(&self.shared.closed)
+            .clone()
+            .unwrap_or_else(|| "the connection's reader stopped".to_owned())
     }
+
+    pub async fn close(self) {
+        drop(self.outbound);
+        if let Ok(mut sink) = self.writer.await {
+            let _ = sink.close().await;
+        }
+        self.reader.abort();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+async fn write_loop(
+    mut sink: SplitSink<Ws, Message>,
+    mut queue: mpsc::Receiver<Message>,
+) -> SplitSink<Ws, Message> {
+    while let Some(message) = queue.recv().await {
+        if sink.feed(message).await.is_err() {
+            break;
+        }
+        // Write everything already queued in one flush.
+        while let Ok(message) = queue.try_recv() {
+            if sink.feed(message).await.is_err() {
+                return sink;
+            }
+        }
+        if sink.flush().await.is_err() {
+            break;
+        }
+    }
+    sink
+}
+
+async fn read_loop(mut stream: SplitStream<Ws>, shared: Arc<Shared>) {
+    let mut gaps = SeqGaps::default();
+    let why = loop {
+        let text = match stream.next().await {
+            None => break "the gateway closed the WS connection".to_owned(),
+            Some(Err(err)) => break format!("WS read failed: {err}"),
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Close(frame))) => {
+                break format!("the gateway closed the WS connection: {frame:?}");
+            }
+            Some(Ok(_)) => continue,
+        };
+        let text = text.as_str();
+        shared.frames.fetch_add(1, Ordering::Relaxed);
+        let before = gaps.missing;
+        gaps.note(text);
+        if gaps.missing != before {
+            shared.missing.store(gaps.missing, Ordering::Relaxed);
+        }
+        // Most frames are `agent` events: skip them without parsing.
+        let is_response = text.starts_with(r#"{"type":"res""#);
+        let is_chat = text.starts_with(r#"{"type":"event","event":"chat""#);
+        if !is_response && !is_chat {
+            continue;
+        }
+        let Ok(frame) = serde_json::from_str::<Value>(text) else {
+            break format!("the gateway sent invalid JSON: {text}");
+        };
+        if is_response {
+            let Some(id) = frame["id"].as_str() else {
+                continue;
+            };
+            let mut waiters = lock(&shared.waiters);
+            let Some(waiter) = waiters.get_mut(id) else {
+                continue;
+            };
+            let ack = if frame["ok"] == true {
+                Ok(())
+            } else {
+                Err(frame["error"].to_string())
+            };
+            let failed = ack.is_err();
+            if let Some(tx) = waiter.ack.take() {
+                let _ = tx.send(ack);
+            }
+            if failed {
+                waiters.remove(id);
+            }
+            continue;
+        }
+        let Some(terminal) = terminal(&frame) else {
+            continue;
+        };
+        if let Some(mut waiter) = lock(&shared.waiters).remove(&terminal.run_id) {
+            // A run that ended before its response arrived was evidently accepted.
+            if let Some(tx) = waiter.ack.take() {
+                let _ = tx.send(Ok(()));
+            }
+            let _ = waiter.done.send(terminal);
+        }
+    };
+    *lock(&shared.closed) = Some(why);
+    // Dropping the waiters wakes every turn still waiting on this connection.
+    lock(&shared.waiters).clear();
 }
 
 /// Counts gaps in a connection's event `seq`: the gateway numbers an event before it drops it

@@ -29,6 +29,9 @@ pub struct AppState {
     pub handshake_permits: Arc<Semaphore>,
 }
 
+/// Read buffer of one WS connection (see the upgrade in [`fallback`]).
+const WS_READ_BUFFER_BYTES: usize = 8 * 1024;
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(live))
@@ -169,7 +172,13 @@ async fn fallback(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if !is_upgrade {
-        return (StatusCode::NOT_FOUND, "Not Found").into_response();
+        return crate::control_ui::serve(
+            &state.shared,
+            request.method(),
+            request.uri(),
+            request.headers(),
+        )
+        .unwrap_or_else(|| (StatusCode::NOT_FOUND, "Not Found").into_response());
     }
     let (mut parts, _body) = request.into_parts();
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
@@ -193,6 +202,10 @@ async fn fallback(
     let sockets = state.sockets.clone();
     upgrade
         .max_message_size(openclaw_protocol::MAX_FRAME_BYTES_ANY_VERSION)
+        // tungstenite zero-fills its whole read buffer before every socket read; the default
+        // 128 KiB per connection costs a 128 KiB memset per frame and that much resident memory
+        // per client. Requests are small; a larger frame still grows the buffer as needed.
+        .read_buffer_size(WS_READ_BUFFER_BYTES)
         .on_upgrade(move |socket| {
             sockets.track_future(async move {
                 ws::serve_socket(shared, socket, client, stop, permit).await;
