@@ -79,6 +79,22 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (session_id, seq)
     ) STRICT;
     "#,
+    // 4: durable channel ingress: every inbound channel message is stored (deduplicated by its
+    // channel message id) before it is processed, so a crash neither loses nor repeats it.
+    r#"
+    CREATE TABLE ingress (
+        id           INTEGER PRIMARY KEY,
+        channel      TEXT NOT NULL,
+        account_id   TEXT NOT NULL,
+        message_id   TEXT NOT NULL,
+        received_at  INTEGER NOT NULL,
+        state        TEXT NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        payload      TEXT NOT NULL,
+        UNIQUE (channel, account_id, message_id)
+    ) STRICT;
+    CREATE INDEX ingress_open ON ingress (state, id) WHERE state IN ('received', 'replying');
+    "#,
 ];
 
 /// The schema version this build writes.

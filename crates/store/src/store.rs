@@ -9,6 +9,7 @@ use crate::compact::CompactOutcome;
 use crate::engine::{Readers, Writer, open_connection};
 use crate::error::StoreError;
 use crate::import::{ImportReport, import_once};
+use crate::ingress::{IngressRecord, IngressState, PendingIngress};
 use crate::keys::{DEFAULT_AGENT_ID, agent_id_of_key, normalize_agent_id};
 use crate::preview::{SessionPreview, preview_session};
 use crate::schema::migrate;
@@ -246,6 +247,52 @@ impl Store {
             crate::usage::record(conn, &agent_id, &usage)
         })
         .await
+    }
+
+    /// Records an inbound channel message before it is processed (see [`crate::IngressRecord`]):
+    /// a message id seen before is reported as a duplicate instead.
+    pub async fn record_ingress(
+        &self,
+        channel: &str,
+        account_id: &str,
+        message_id: &str,
+        payload: String,
+    ) -> Result<IngressRecord, StoreError> {
+        let (channel, account_id, message_id) = (
+            channel.to_owned(),
+            account_id.to_owned(),
+            message_id.to_owned(),
+        );
+        self.write(move |conn| {
+            crate::ingress::record(conn, &channel, &account_id, &message_id, &payload, now_ms())
+        })
+        .await
+    }
+
+    /// Moves a recorded inbound message to `state`.
+    pub async fn set_ingress_state(&self, id: i64, state: IngressState) -> Result<(), StoreError> {
+        self.write(move |conn| crate::ingress::set_state(conn, id, state, now_ms()))
+            .await
+    }
+
+    /// The state of a recorded inbound message (`None` once pruned).
+    pub async fn ingress_state(&self, id: i64) -> Result<Option<IngressState>, StoreError> {
+        self.readers
+            .read(move |conn| crate::ingress::state_of(conn, id))
+            .await
+    }
+
+    /// Unfinished inbound messages, oldest first (at most `limit`), for recovery at start-up.
+    pub async fn pending_ingress(&self, limit: usize) -> Result<Vec<PendingIngress>, StoreError> {
+        self.readers
+            .read(move |conn| crate::ingress::pending(conn, limit))
+            .await
+    }
+
+    /// Forgets finished inbound messages last touched before `before_ms`.
+    pub async fn prune_ingress(&self, before_ms: i64) -> Result<usize, StoreError> {
+        self.write(move |conn| crate::ingress::prune(conn, before_ms))
+            .await
     }
 
     /// Usage since `since_ms`, per day in `time_zone` (the host's for `usage.cost`).

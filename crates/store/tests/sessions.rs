@@ -66,7 +66,9 @@ async fn an_older_database_is_migrated_forward_keeping_its_data() {
     store.close().await.expect("close");
     // Simulate a database written by the first release: schema version 1, no later tables.
     let conn = rusqlite::Connection::open(dir.path().join(DATABASE_FILE)).expect("raw open");
-    conn.execute_batch("DROP TABLE usage; DROP TABLE transcript_archive; PRAGMA user_version = 1;")
+    conn.execute_batch(
+        "DROP TABLE usage; DROP TABLE transcript_archive; DROP TABLE ingress; PRAGMA user_version = 1;",
+    )
         .expect("downgrade");
     drop(conn);
 
