@@ -13,6 +13,7 @@
 //! send malformed or unusual frames and do not move in lockstep with the server's types.
 
 pub mod device;
+pub mod fake_discord;
 pub mod fake_llm;
 pub mod http;
 pub mod process;
