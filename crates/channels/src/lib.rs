@@ -17,6 +17,12 @@
 pub mod access;
 pub mod chunk;
 pub mod discord;
+pub mod inbound;
+pub mod ingress;
+pub mod manager;
+pub mod outbound;
 pub mod pairing;
 pub mod reply;
 pub mod routing;
+pub mod status;
+pub mod supervisor;
