@@ -48,6 +48,7 @@ pub fn apply_loaded(shared: &Arc<Shared>, new: cfg::LoadedConfig, source: &str) 
     let swap = |loaded: cfg::LoadedConfig| {
         // Agent settings (models, tools, limits) apply to the next turn, whatever the mode.
         if let Some(config) = loaded.config.clone() {
+            shared.channels.apply(&config, &shared.env);
             shared.agents.set_config(config);
         }
         shared.snapshot.store(Arc::new(Snapshot {

@@ -121,6 +121,8 @@ pub struct Shared {
     store: Mutex<Option<Arc<Store>>>,
     /// Runs agent turns; shares the store and is shut down before it.
     pub agents: openclaw_agent::AgentRuntime,
+    /// Channel accounts (Discord, …): their connections, status and outbound sinks.
+    pub channels: Arc<openclaw_channels::manager::ChannelManager>,
     /// Session counts and recent keys per agent for `health`/`status`/hello-ok, which are
     /// built synchronously; refreshed after every session change and before `health`/`status`.
     sessions_summary: ArcSwap<SessionsSummary>,
@@ -139,6 +141,7 @@ impl Shared {
         lock: Option<GatewayLock>,
         store: Arc<Store>,
         agents: openclaw_agent::AgentRuntime,
+        channels: Arc<openclaw_channels::manager::ChannelManager>,
     ) -> Arc<Self> {
         let (bus, _) = broadcast::channel(EVENT_BUS_CAPACITY);
         let host_name = host_name();
@@ -167,6 +170,7 @@ impl Shared {
             clients_v4: AtomicUsize::new(0),
             store: Mutex::new(Some(store)),
             agents,
+            channels,
             sessions_summary: ArcSwap::from_pointee(SessionsSummary::default()),
         })
     }

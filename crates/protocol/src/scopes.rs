@@ -84,6 +84,9 @@ pub const PAIRING_METHODS: &[&str] = &[
     "device.token.rotate",
     "device.token.revoke",
     "node.rename",
+    "channels.pairing.list",
+    "channels.pairing.approve",
+    "channels.pairing.dismiss",
 ];
 
 /// Methods needing [`APPROVALS`].

@@ -6,7 +6,7 @@ use openclaw_protocol::{ErrorCode, ErrorShape};
 use serde_json::{Value, json};
 
 use super::Params;
-use crate::state::{Shared, now_ms};
+use crate::state::Shared;
 
 pub async fn logs_tail(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
     let map = params.closed(&["cursor", "limit", "maxBytes"])?;
@@ -40,23 +40,6 @@ pub async fn logs_tail(shared: &Arc<Shared>, params: Params) -> Result<Value, Er
 }
 
 /// No channel is built yet, so the shape is OpenClaw's with nothing in it.
-pub fn channels_status(params: Params) -> Result<Value, ErrorShape> {
-    let map = params.closed(&["probe", "timeoutMs"])?;
-    params.optional_bool(&map, "probe")?;
-    params.optional_int(&map, "timeoutMs", 0, u64::MAX)?;
-    Ok(json!({
-        "ts": now_ms(),
-        "channelOrder": [],
-        "channelLabels": {},
-        "channelDetailLabels": {},
-        "channelSystemImages": {},
-        "channelMeta": [],
-        "channels": {},
-        "channelAccounts": {},
-        "channelDefaultAccountId": {},
-    }))
-}
-
 pub fn system_presence(shared: &Arc<Shared>, params: Params) -> Result<Value, ErrorShape> {
     params.closed(&[])?;
     Ok(Value::Array(shared.presence.list()))

@@ -3,6 +3,7 @@
 //! `ErrorShape`.
 
 pub mod agent;
+pub mod channels;
 pub mod chat;
 pub mod config_methods;
 pub mod health;
@@ -31,6 +32,10 @@ pub const METHODS: &[&str] = &[
     "status",
     "logs.tail",
     "channels.status",
+    "channels.pairing.list",
+    "channels.pairing.approve",
+    "channels.pairing.dismiss",
+    "send",
     "config.get",
     "config.set",
     "config.apply",
@@ -233,7 +238,11 @@ async fn dispatch_now(
         "health" => health::health(shared, params).await,
         "status" => health::status(shared, params).await,
         "logs.tail" => info::logs_tail(shared, params).await,
-        "channels.status" => info::channels_status(params),
+        "channels.status" => channels::status(shared, params).await,
+        "channels.pairing.list" => channels::pairing_list(shared, params).await,
+        "channels.pairing.approve" => channels::pairing_approve(shared, params).await,
+        "channels.pairing.dismiss" => channels::pairing_dismiss(shared, params).await,
+        "send" => channels::send(shared, params).await,
         "system-presence" => info::system_presence(shared, params),
         "agents.list" => info::agents_list(shared, params).map(|result| match conn.version() {
             ProtocolVersion::V4 => {

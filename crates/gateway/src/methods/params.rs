@@ -17,6 +17,11 @@ impl Params {
         }
     }
 
+    /// The method these params belong to.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
     fn error(&self, detail: impl std::fmt::Display) -> ErrorShape {
         ErrorShape::new(
             ErrorCode::INVALID_REQUEST,

@@ -1,0 +1,128 @@
+//! Staying up: reconnects (resume and re-identify), rate limits, and crash recovery of
+//! inbound messages.
+
+use std::time::Duration;
+
+use openclaw_testkit::fake_discord::{
+    CHANNEL_ID, FakeDiscord, GUILD_ID, IncomingMessage, RouteMatch, USER_ID,
+};
+use openclaw_testkit::fake_llm::{FakeLlm, FakeReply};
+
+use crate::discord_e2e_support::{WAIT, seed_discord, start, start_logged_in};
+
+#[tokio::test]
+async fn after_a_dropped_socket_the_session_resumes_and_messages_still_flow() {
+    let discord = FakeDiscord::start().await.unwrap();
+    let model = FakeLlm::start().await.unwrap();
+    model.set_default_reply(Some(FakeReply::text(&["still here"])));
+    let _gateway = start_logged_in(&discord, &model, seed_discord(GUILD_ID), None).await;
+
+    discord.drop_connections();
+    discord.wait_resumed(1, WAIT).await.unwrap();
+    discord
+        .send_message(&IncomingMessage::in_channel(CHANNEL_ID, USER_ID, "ping"))
+        .unwrap();
+    let sent = discord
+        .wait_for_messages(CHANNEL_ID, 1, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(sent[0].content, "still here");
+    assert_eq!(discord.identify_count(), 1, "a resume, not a new login");
+
+    // An invalid, non-resumable session forces a fresh IDENTIFY.
+    discord.send_invalid_session(false);
+    discord.wait_identified(2, WAIT).await.unwrap();
+    discord
+        .send_message(&IncomingMessage::in_channel(CHANNEL_ID, USER_ID, "again"))
+        .unwrap();
+    discord
+        .wait_for_messages(CHANNEL_ID, 2, WAIT)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_rate_limited_send_is_retried_after_retry_after() {
+    let discord = FakeDiscord::start().await.unwrap();
+    let model = FakeLlm::start().await.unwrap();
+    model.set_default_reply(Some(FakeReply::text(&["eventually"])));
+    let _gateway = start_logged_in(&discord, &model, seed_discord(GUILD_ID), None).await;
+    discord.rate_limit_next(
+        RouteMatch::new("POST", "/channels/*/messages"),
+        2,
+        Duration::from_millis(300),
+    );
+    discord
+        .send_message(&IncomingMessage::in_channel(CHANNEL_ID, USER_ID, "hi"))
+        .unwrap();
+    let sent = discord
+        .wait_for_messages(CHANNEL_ID, 1, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(sent[0].content, "eventually");
+    let limited = discord
+        .rest_calls()
+        .iter()
+        .filter(|c| c.method == "POST" && c.path.ends_with("/messages") && c.status == 429)
+        .count();
+    assert_eq!(limited, 2, "both 429s were seen and retried");
+}
+
+#[tokio::test]
+async fn a_message_in_flight_when_the_gateway_is_killed_is_answered_exactly_once_after_restart() {
+    let discord = FakeDiscord::start().await.unwrap();
+    let model = FakeLlm::start().await.unwrap();
+    // The first call hangs long enough to kill the gateway during it.
+    model.push(FakeReply::text(&["too late"]).delayed(Duration::from_secs(30)));
+    model.set_default_reply(Some(FakeReply::text(&["answered after restart"])));
+    let state = tempfile::Builder::new()
+        .prefix("openclaw-discord-crash-")
+        .tempdir()
+        .unwrap();
+    let mut gateway = start_logged_in(
+        &discord,
+        &model,
+        seed_discord(GUILD_ID),
+        Some(state.path().to_path_buf()),
+    )
+    .await;
+    discord
+        .send_message(&IncomingMessage::in_channel(
+            CHANNEL_ID,
+            USER_ID,
+            "important",
+        ))
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while model.request_count() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the model was never called"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    gateway.kill_9().await.unwrap();
+    drop(gateway);
+
+    let before = discord.identify_count();
+    let gateway = start(
+        &discord,
+        &model,
+        seed_discord(GUILD_ID),
+        Some(state.path().to_path_buf()),
+    )
+    .await;
+    discord.wait_identified(before + 1, WAIT).await.unwrap();
+    let sent = discord
+        .wait_for_messages(CHANNEL_ID, 1, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(sent[0].content, "answered after restart");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        discord.sent_messages_in(CHANNEL_ID).len(),
+        1,
+        "answered exactly once; gateway output: {:?}",
+        gateway.output()
+    );
+}
