@@ -20,6 +20,8 @@
 pub mod agent_events;
 pub mod auth;
 pub mod bind;
+mod channel_dispatch;
+mod control_ui;
 pub mod force;
 pub mod http;
 pub mod lock;
@@ -242,6 +244,10 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
     };
     let store = Arc::new(open_store(&paths).await?);
     let agents = start_agents(&env, &paths, &loaded, store.clone())?;
+    let (ingress, inbound) = openclaw_channels::ingress::IngressQueue::new(Some(store.clone()));
+    let channels = Arc::new(openclaw_channels::manager::ChannelManager::new(
+        ingress.clone(),
+    ));
     let snapshot = state::Snapshot { loaded, serve };
     let shared = state::Shared::new(
         snapshot,
@@ -254,14 +260,24 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
         lock,
         store,
         agents,
+        channels,
     );
     shared.refresh_sessions_summary().await;
     let agent_events = agent_events::spawn(shared.clone());
+    let dispatcher = channel_dispatch::spawn(shared.clone(), inbound, ingress);
+    if let Some(config) = shared.snapshot.load().loaded.config.clone() {
+        shared.channels.apply(&config, &shared.env);
+    }
     let signals = signals::spawn(shared.clone());
     let result = server::serve(shared.clone()).await;
     signals.abort();
-    // Runs are aborted (their partial replies kept) before the store closes under them.
+    // Channels stop first (nothing new comes in), then runs are aborted (their partial
+    // replies kept; their channel messages stay recorded and are answered after a restart)
+    // before the store closes under them.
+    shared.channels.shutdown().await;
     shared.agents.shutdown(AGENT_SHUTDOWN_GRACE).await;
+    dispatcher.abort();
+    let _ = dispatcher.await;
     agent_events.abort();
     // Every accepted session write is committed before the lock is released, so a gateway
     // started right after this one sees them.
