@@ -110,9 +110,26 @@ async fn ready(
     headers: HeaderMap,
 ) -> Response {
     let phase = state.shared.phase();
-    let ready = phase == Phase::Started;
+    // A channel account that gave up (bad token, missing intent, too many failed restarts) or
+    // cannot be configured makes the gateway unready: it is up but not doing its job. One that
+    // is merely reconnecting does not (that is routine and heals itself).
+    let accounts = state.shared.channels.statuses();
+    let failing: Vec<String> = accounts
+        .iter()
+        .filter(|a| {
+            a.enabled
+                && matches!(
+                    a.state,
+                    openclaw_channels::status::ConnectionState::GaveUp
+                        | openclaw_channels::status::ConnectionState::Misconfigured
+                )
+        })
+        .map(|a| format!("{}:{}", a.channel, a.account_id))
+        .collect();
+    let ready = phase == Phase::Started && failing.is_empty();
     let status = match phase {
-        Phase::Started => "ready",
+        Phase::Started if failing.is_empty() => "ready",
+        Phase::Started => "degraded",
         Phase::Starting => "starting",
         Phase::Draining => "draining",
     };
@@ -124,15 +141,22 @@ async fn ready(
     if !may_see_details(&state, peer, &headers) {
         return json_response(code, json!({"ok": ready, "status": status}));
     }
+    let mut channels = serde_json::Map::new();
+    for account in &accounts {
+        channels.insert(
+            format!("{}:{}", account.channel, account.account_id),
+            json!({"state": account.state.as_str(), "lastError": account.last_error}),
+        );
+    }
     json_response(
         code,
         json!({
             "ok": ready,
             "status": status,
             "ready": ready,
-            "failing": [],
+            "failing": failing,
             "uptimeMs": state.shared.uptime_ms(),
-            "channels": {},
+            "channels": channels,
         }),
     )
 }

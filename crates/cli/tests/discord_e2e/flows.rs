@@ -327,3 +327,48 @@ async fn hot_reload_applies_the_new_allowlist_without_reconnecting() {
         "policy edits keep the connection"
     );
 }
+
+#[tokio::test]
+async fn threads_get_their_own_session_and_replies_to_the_bot_count_as_mentions() {
+    const THREAD_ID: u64 = 1_300_000_000_000_000_150;
+    let discord = FakeDiscord::start().await.unwrap();
+    discord
+        .add_channel(ChannelSpec::thread(THREAD_ID, CHANNEL_ID, "a thread"))
+        .unwrap();
+    let model = FakeLlm::start().await.unwrap();
+    model.set_default_reply(Some(FakeReply::text(&["in thread"])));
+    // The guild needs mentions; the thread inherits #general's entry.
+    let config = json!({
+        "channels": {"discord": {"groupPolicy": "allowlist",
+            "guilds": {GUILD_ID.to_string(): {"channels": {"general": {"allow": true}}}}}},
+    });
+    let gateway = start_logged_in(&discord, &model, config, None).await;
+
+    let text = format!("<@{BOT_ID}> start here");
+    discord
+        .send_message(&IncomingMessage::in_channel(THREAD_ID, USER_ID, &text).mention(BOT_ID))
+        .unwrap();
+    let sent = discord.wait_for_messages(THREAD_ID, 1, WAIT).await.unwrap();
+    // A reply to the bot's message, without an @mention, is an implicit mention.
+    discord
+        .send_message(
+            &IncomingMessage::in_channel(THREAD_ID, USER_ID, "and then?").reply_to(sent[0].id),
+        )
+        .unwrap();
+    discord.wait_for_messages(THREAD_ID, 2, WAIT).await.unwrap();
+    assert_eq!(model.request_count(), 2);
+
+    let mut session = client_for(&gateway).await;
+    send(&mut session, "s", "sessions.list", json!({})).await;
+    let listed = response(&mut session, "s").await;
+    let keys: Vec<String> = listed["payload"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["key"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        keys.contains(&format!("agent:main:discord:channel:{THREAD_ID}")),
+        "{keys:?}"
+    );
+}

@@ -8,7 +8,8 @@ use openclaw_testkit::fake_discord::{
 };
 use openclaw_testkit::fake_llm::{FakeLlm, FakeReply};
 
-use crate::discord_e2e_support::{WAIT, seed_discord, start, start_logged_in};
+use crate::agent_support::{response, send};
+use crate::discord_e2e_support::{WAIT, seed_discord, start, start_logged_in, start_with_token};
 
 #[tokio::test]
 async fn after_a_dropped_socket_the_session_resumes_and_messages_still_flow() {
@@ -125,4 +126,66 @@ async fn a_message_in_flight_when_the_gateway_is_killed_is_answered_exactly_once
         "answered exactly once; gateway output: {:?}",
         gateway.output()
     );
+}
+
+#[tokio::test]
+async fn a_rejected_token_gives_up_at_once_and_says_why() {
+    let discord = FakeDiscord::start().await.unwrap();
+    let model = FakeLlm::start().await.unwrap();
+    let gateway = start_with_token(
+        &discord,
+        &model,
+        seed_discord(GUILD_ID),
+        None,
+        "not-the-token",
+    )
+    .await;
+    gateway
+        .wait_for_line("Discord rejected the bot token", WAIT)
+        .await
+        .expect("the fatal close is explained");
+    let mut session = crate::ws_support::connect_ok(&gateway.url(), &crate::ws_support::v3_cli())
+        .await
+        .unwrap()
+        .0;
+    send(&mut session, "s", "channels.status", serde_json::json!({})).await;
+    let status = response(&mut session, "s").await;
+    let account = &status["payload"]["channelAccounts"]["discord"][0];
+    assert_eq!(account["state"], "gave-up", "{status}");
+    assert!(
+        account["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("DISCORD_BOT_TOKEN"),
+        "{status}"
+    );
+    // Retrying a rejected token is pointless: one identify, no reconnect storm.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(discord.identify_count(), 1);
+    // Alive but not ready.
+    let ready = reqwest_status(&format!("{}/readyz", gateway.http_url())).await;
+    assert_eq!(ready, 503);
+    let live = reqwest_status(&format!("{}/healthz", gateway.http_url())).await;
+    assert_eq!(live, 200);
+}
+
+/// Status code of a GET (plain HTTP/1.1 over a TCP socket, no client library needed).
+async fn reqwest_status(url: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    stream
+        .write_all(
+            format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap()
 }

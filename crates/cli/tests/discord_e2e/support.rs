@@ -36,6 +36,17 @@ pub async fn start(
     extra: Value,
     state: Option<PathBuf>,
 ) -> GatewayProcess {
+    start_with_token(discord, model, extra, state, discord.token()).await
+}
+
+/// [`start`] with the bot token the gateway is given (the fake expects `discord.token()`).
+pub async fn start_with_token(
+    discord: &FakeDiscord,
+    model: &FakeLlm,
+    extra: Value,
+    state: Option<PathBuf>,
+    token: &str,
+) -> GatewayProcess {
     let mut config = model_config(model);
     merge_json(
         &mut config,
@@ -56,7 +67,7 @@ pub async fn start(
         .args(["gateway"])
         .state_dir(state_dir)
         .config_json(config)
-        .env("DISCORD_BOT_TOKEN", discord.token())
+        .env("DISCORD_BOT_TOKEN", token)
         .env("OPENCLAW_DISCORD_API_URL", discord.api_url())
         .env("OPENCLAW_DISCORD_GATEWAY_URL", discord.gateway_url());
     let mut process = GatewayProcess::spawn(spawn).await.expect("gateway spawns");
