@@ -104,14 +104,37 @@ pub async fn bind_listeners(host: IpAddr, port: u16) -> Result<Vec<TcpListener>,
         }
     })?;
     let mut listeners = vec![first];
+    let actual_port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(port);
     if host == IpAddr::V4(Ipv4Addr::LOCALHOST) {
-        let actual_port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(port);
         let v6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), actual_port);
         if let Ok(extra) = TcpListener::bind(v6).await {
             listeners.push(extra);
         }
     }
+    // `lan` also answers on IPv6: private networks such as Fly's 6PN (`fly proxy`, WireGuard,
+    // `<app>.internal`) are IPv6-only. A separate v6-only socket leaves the IPv4 one as it was.
+    if host == IpAddr::V4(Ipv4Addr::UNSPECIFIED) {
+        let v6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), actual_port);
+        match bind_v6_only(v6) {
+            Ok(extra) => listeners.push(extra),
+            Err(error) => {
+                tracing::debug!(target: "gateway", %error, "no IPv6 listener on [::]:{actual_port}");
+            }
+        }
+    }
     Ok(listeners)
+}
+
+/// A listener on an IPv6 address that does not also claim the IPv4 port (`IPV6_V6ONLY`).
+fn bind_v6_only(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::IPV6, Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_only_v6(true)?;
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    TcpListener::from_std(socket.into())
 }
 
 fn can_bind(ip: IpAddr) -> bool {

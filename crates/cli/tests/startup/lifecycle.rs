@@ -34,6 +34,15 @@ async fn fly_style_start_on_lan_prints_the_listening_line() {
         )
     );
     assert!(accepts(&gw, Secret::Token(TOKEN)).await);
+    // IPv6 too (Fly's private network is IPv6-only), when the host has IPv6 at all.
+    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        let v6 = gw
+            .wait_for_line("listening on ws://[::]:", START_TIMEOUT)
+            .await;
+        assert!(v6.is_ok(), "{:?}", gw.output());
+        let answered = tokio::net::TcpStream::connect(("::1", gw.port())).await;
+        assert!(answered.is_ok(), "{answered:?}");
+    }
 }
 
 #[tokio::test]

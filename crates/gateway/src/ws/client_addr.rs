@@ -13,9 +13,10 @@ pub struct ClientAddr {
     pub is_local: bool,
 }
 
-const PROXY_HEADERS: [&str; 4] = [
+const PROXY_HEADERS: [&str; 5] = [
     "x-forwarded-for",
     "x-real-ip",
+    "fly-client-ip",
     "x-forwarded-proto",
     "x-forwarded-host",
 ];
@@ -25,7 +26,7 @@ pub fn classify(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: &[String
     let has_proxy_headers = PROXY_HEADERS.iter().any(|h| headers.contains_key(*h));
     let peer_trusted = trusted_proxies
         .iter()
-        .any(|p| p.trim().parse::<IpAddr>().ok() == Some(peer_ip));
+        .any(|p| proxy_entry_matches(p, peer_ip));
     let forwarded_ip = if peer_trusted {
         forwarded_client_ip(headers)
     } else {
@@ -50,7 +51,39 @@ pub fn classify(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: &[String
     ClientAddr { ip, is_local }
 }
 
+/// A `gateway.trustedProxies` entry: an exact IP as in OpenClaw, or (our extension) a CIDR
+/// range such as `fdaa::/16` — a platform's proxies (Fly's, for one) do not have fixed addresses.
+fn proxy_entry_matches(entry: &str, ip: IpAddr) -> bool {
+    let entry = entry.trim();
+    let Some((network, bits)) = entry.split_once('/') else {
+        return entry.parse::<IpAddr>().ok().map(|e| e.to_canonical()) == Some(ip);
+    };
+    let (Ok(network), Ok(bits)) = (network.trim().parse::<IpAddr>(), bits.trim().parse::<u32>())
+    else {
+        return false;
+    };
+    match (network.to_canonical(), ip) {
+        (IpAddr::V4(net), IpAddr::V4(ip)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(net) & mask == u32::from(ip) & mask
+        }
+        (IpAddr::V6(net), IpAddr::V6(ip)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(net) & mask == u128::from(ip) & mask
+        }
+        _ => false,
+    }
+}
+
 fn forwarded_client_ip(headers: &HeaderMap) -> Option<IpAddr> {
+    // Fly's proxy names the client it accepted in its own header.
+    let fly = headers
+        .get("fly-client-ip")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok());
+    if fly.is_some() {
+        return fly;
+    }
     let xff = headers
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())
@@ -79,6 +112,37 @@ fn host_without_port(host: &str) -> &str {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn trusted_proxy_entries_are_exact_ips_or_cidr_ranges() {
+        let v4: IpAddr = "172.19.3.4".parse().unwrap();
+        let v6: IpAddr = "fdaa:0:1::3".parse().unwrap();
+        assert!(proxy_entry_matches("172.19.3.4", v4));
+        assert!(!proxy_entry_matches("172.19.3.5", v4));
+        assert!(proxy_entry_matches("172.16.0.0/12", v4));
+        assert!(!proxy_entry_matches("10.0.0.0/8", v4));
+        assert!(proxy_entry_matches("fdaa::/16", v6));
+        assert!(!proxy_entry_matches("fdab::/16", v6));
+        assert!(proxy_entry_matches("0.0.0.0/0", v4));
+        assert!(!proxy_entry_matches("fdaa::/16", v4));
+        assert!(!proxy_entry_matches("nonsense/8", v4));
+        assert!(!proxy_entry_matches("10.0.0.0/99", v4));
+    }
+
+    #[test]
+    fn fly_client_ip_names_the_client_behind_a_trusted_proxy() {
+        let peer: SocketAddr = "[fdaa:0:1::3]:4000".parse().unwrap();
+        let h = headers(&[
+            ("fly-client-ip", "203.0.113.9"),
+            ("x-forwarded-for", "198.51.100.1"),
+        ]);
+        let trusted = classify(peer, &h, &["fdaa::/16".to_owned()]);
+        assert_eq!(trusted.ip, "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert!(!trusted.is_local);
+        // From an untrusted peer the header is ignored.
+        let untrusted = classify(peer, &h, &[]);
+        assert_eq!(untrusted.ip, peer.ip());
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
