@@ -93,7 +93,16 @@ impl Gateway {
 
 /// Writes `config` (plus a file log in the state dir) and spawns `openclaw gateway`; returns
 /// with the process started, not yet healthy.
-pub fn spawn(bin: &Path, mut config: Value) -> anyhow::Result<(Gateway, Instant)> {
+pub fn spawn(bin: &Path, config: Value) -> anyhow::Result<(Gateway, Instant)> {
+    spawn_with_env(bin, config, &[])
+}
+
+/// [`spawn`] with extra environment variables.
+pub fn spawn_with_env(
+    bin: &Path,
+    mut config: Value,
+    env: &[(&str, &str)],
+) -> anyhow::Result<(Gateway, Instant)> {
     let state = tempfile::tempdir()?;
     let port = free_port()?;
     let log = state.path().join("gateway.log");
@@ -107,6 +116,7 @@ pub fn spawn(bin: &Path, mut config: Value) -> anyhow::Result<(Gateway, Instant)
         .env("OPENCLAW_STATE_DIR", state.path())
         .env("HOME", state.path())
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -71,6 +71,35 @@ async fn handshakes_per_sec(port: u16, total: usize, concurrency: usize) -> anyh
     Ok((per_task * concurrency) as f64 / started.elapsed().as_secs_f64())
 }
 
+/// Idle RSS of a gateway logged in to a (fake) Discord with the seed's guild config, 10 s after
+/// the login.
+async fn idle_rss_with_discord(bin: &Path) -> anyhow::Result<u64> {
+    use openclaw_testkit::fake_discord::{FakeDiscord, GUILD_ID};
+    let discord = FakeDiscord::start().await?;
+    let mut config = gateway::minimal_config();
+    config["channels"] = serde_json::json!({"discord": {
+        "groupPolicy": "allowlist",
+        "guilds": {GUILD_ID.to_string(): {"channels": {"general": {"allow": true, "requireMention": false}}}},
+    }});
+    let (gateway_url, api_url) = (discord.gateway_url(), discord.api_url());
+    let (mut gw, _) = gateway::spawn_with_env(
+        bin,
+        config,
+        &[
+            ("DISCORD_BOT_TOKEN", discord.token()),
+            ("OPENCLAW_DISCORD_GATEWAY_URL", &gateway_url),
+            ("OPENCLAW_DISCORD_API_URL", &api_url),
+        ],
+    )?;
+    gw.wait_healthy().await?;
+    discord
+        .wait_identified(1, Duration::from_secs(10))
+        .await
+        .map_err(|e| anyhow::anyhow!("the gateway did not log in to the fake Discord: {e}"))?;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    procfs::rss_kib(gw.pid())
+}
+
 /// Runs the start-up measurements and prints their table. Targets from the issue: ≤ 20 ms to
 /// healthy, ≤ 10 MB idle RSS.
 pub async fn run(bin: &Path) -> anyhow::Result<()> {
@@ -101,6 +130,11 @@ pub async fn run(bin: &Path) -> anyhow::Result<()> {
     println!(
         "| idle RSS after 10 s | {:.1} MB | ≤ 10 MB |",
         mib(idle_rss)
+    );
+    let discord_rss = idle_rss_with_discord(bin).await?;
+    println!(
+        "| idle RSS after 10 s, Discord connected (fake Discord) | {:.1} MB | ≤ 20 MB |",
+        mib(discord_rss)
     );
     println!("| WS handshakes/s (4 clients, 2000 total) | {rate:.0} | — |");
     println!(
