@@ -21,6 +21,7 @@ pub mod agent_events;
 pub mod auth;
 pub mod bind;
 mod channel_dispatch;
+mod config_watch;
 mod control_ui;
 pub mod force;
 pub mod http;

@@ -4,12 +4,10 @@
 //!
 //! An invalid file never replaces the running config; the reason is logged.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify::event::{AccessKind, AccessMode};
-use notify::{EventKind, RecursiveMode, Watcher};
 use openclaw_config as cfg;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -151,34 +149,13 @@ pub fn spawn_watcher(shared: Arc<Shared>, stop: CancellationToken) -> tokio::tas
     watched.extend(snapshot.loaded.included_paths.iter().cloned());
     let (tx, mut rx) = mpsc::channel::<()>(16);
     let catch_up = tx.clone();
-    let watched_for_cb = watched.clone();
-    let handler = move |res: notify::Result<notify::Event>| {
-        if let Ok(event) = res
-            && changes_content(&event.kind)
-            && event.paths.iter().any(|p| is_watched(p, &watched_for_cb))
-        {
-            // A full queue already holds a pending wake-up: dropping is fine.
-            let _ = tx.try_send(());
-        }
-    };
-    let mut watcher = match notify::recommended_watcher(handler) {
+    let watcher = match crate::config_watch::watch(watched, tx) {
         Ok(w) => w,
         Err(err) => {
             tracing::warn!(target: "gateway/reload", "config watcher unavailable ({err}); hot reload disabled");
             return tokio::spawn(async {});
         }
     };
-    let mut dirs: Vec<PathBuf> = watched
-        .iter()
-        .filter_map(|p| p.parent().map(Path::to_path_buf))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for dir in &dirs {
-        if let Err(err) = watcher.watch(dir, RecursiveMode::NonRecursive) {
-            tracing::warn!(target: "gateway/reload", "cannot watch {}: {err}", dir.display());
-        }
-    }
     let _ = catch_up.try_send(());
     drop(catch_up);
     tokio::spawn(async move {
@@ -219,57 +196,4 @@ pub fn spawn_watcher(shared: Arc<Shared>, stop: CancellationToken) -> tokio::tas
             }
         }
     })
-}
-
-/// Whether an event can mean new content. inotify also reports opens and read-only closes;
-/// reacting to those made every read of the file (the reload's own load, `config.get`, a CLI
-/// resolving its target) schedule another reload, forever.
-fn changes_content(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-        EventKind::Access(_) => false,
-        _ => true,
-    }
-}
-
-fn is_watched(path: &Path, watched: &[PathBuf]) -> bool {
-    watched.iter().any(|w| {
-        w == path
-            || (w.file_name().is_some()
-                && w.file_name() == path.file_name()
-                && w.parent() == path.parent())
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use notify::event::{CreateKind, ModifyKind, RemoveKind, RenameMode};
-
-    use super::*;
-
-    #[test]
-    fn reads_of_the_file_are_not_changes() {
-        for kind in [
-            EventKind::Access(AccessKind::Open(AccessMode::Any)),
-            EventKind::Access(AccessKind::Close(AccessMode::Read)),
-            EventKind::Access(AccessKind::Read),
-            EventKind::Access(AccessKind::Any),
-        ] {
-            assert!(!changes_content(&kind), "{kind:?}");
-        }
-    }
-
-    #[test]
-    fn writes_renames_and_removals_are_changes() {
-        for kind in [
-            EventKind::Access(AccessKind::Close(AccessMode::Write)),
-            EventKind::Modify(ModifyKind::Any),
-            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
-            EventKind::Create(CreateKind::File),
-            EventKind::Remove(RemoveKind::File),
-            EventKind::Any,
-        ] {
-            assert!(changes_content(&kind), "{kind:?}");
-        }
-    }
 }

@@ -27,7 +27,7 @@ export function channelRows(res) {
         accountId: String(acc.accountId ?? acc.id ?? ""),
         state: String(acc.state ?? (acc.connected ? "connected" : acc.running ? "running" : acc.configured === false ? "not configured" : "unknown")),
         lastError: acc.lastError ?? acc.error ?? null,
-        since: acc.lastConnectedAt ?? acc.connectedAt ?? acc.lastEventAt ?? null,
+        since: acc.lastConnectedAt ?? acc.connectedAt ?? null,
         raw: acc,
       });
     }
@@ -65,7 +65,7 @@ export function mount(ctx, root) {
       h("tbody", rows.map((r) => h("tr",
         h("td", r.label),
         h("td", r.accountId || "—"),
-        h("td", h("span.badge", { dataset: { state: r.state } }, r.state), r.since ? h("span.muted", ` ${formatAgo(r.since)}`) : null),
+        h("td", h("span.badge", { dataset: { state: r.state } }, r.state), r.since ? h("div.muted", `last connected ${formatAgo(r.since)}`) : null),
         h("td", r.lastError ? h("span.error-text", typeof r.lastError === "string" ? r.lastError : JSON.stringify(r.lastError)) : "—"),
         h("td", h("details", h("summary", "Details"), h("pre.json", JSON.stringify(r.raw, null, 2)))),
       ))))));

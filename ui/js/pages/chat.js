@@ -59,7 +59,8 @@ export function messageNode(message) {
 
 export function mount(ctx, root) {
   const { gw } = ctx;
-  const state = { agentId: null, sessionKey: null, limit: PAGE_SIZE, runId: null, streaming: null, hasMore: false };
+  // `ended` remembers finished runs: with a fast model the final event can beat the ack.
+  const state = { agentId: null, sessionKey: null, limit: PAGE_SIZE, runId: null, streaming: null, hasMore: false, ended: new Set() };
   const agentSelect = h("select", { id: "chat-agent" });
   const sessionSelect = h("select", { id: "chat-session" });
   const list = h("div.messages", { role: "log", "aria-live": "polite", "aria-label": "Conversation" });
@@ -79,16 +80,18 @@ export function mount(ctx, root) {
   );
 
   function defaultKey(agentId) {
-    return `agent:${agentId}:main`;
+    return `agent:${agentId}:${state.mainKey || "main"}`;
   }
 
   async function loadAgents() {
     const res = await gw.request("agents.list");
+    state.mainKey = res.mainKey || "main";
     clear(agentSelect);
     for (const a of res.agents || []) agentSelect.append(h("option", { value: a.id }, a.name ? `${a.name} (${a.id})` : a.id));
     let saved = null;
     try { saved = localStorage.getItem(SESSION_KEY); } catch { /* none */ }
-    const wanted = ctx.params.get("session") || state.sessionKey || saved;
+    // On a reconnect keep what is on screen; on first load a `?session=` link wins.
+    const wanted = state.sessionKey || ctx.params.get("session") || saved;
     const agentFromKey = wanted?.match(/^agent:([^:]+):/)?.[1];
     const known = (res.agents || []).map((a) => a.id);
     state.agentId = known.includes(agentFromKey) ? agentFromKey : res.defaultId || known[0] || "main";
@@ -170,7 +173,8 @@ export function mount(ctx, root) {
   function streamingBubble() {
     if (!state.streaming) {
       const body = h("div.body", h("div.md"));
-      const node = h("article.msg.assistant.streaming", { "aria-label": "Assistant (typing)" }, body);
+      // aria-busy: screen readers announce the reply once, not every 150 ms update.
+      const node = h("article.msg.assistant.streaming", { "aria-label": "Assistant (typing)", "aria-busy": "true" }, body);
       state.streaming = { node, body };
       list.querySelector(".empty")?.remove();
       list.append(node);
@@ -190,11 +194,15 @@ export function mount(ctx, root) {
       return;
     }
     if (p.state === "final" || p.state === "aborted" || p.state === "error") {
+      state.ended.add(p.runId);
       const bubble = state.streaming;
       if (p.state === "error") status.replaceChildren(notice("error", `The reply failed: ${p.errorMessage || "unknown error"}`));
       else if (p.state === "aborted") status.replaceChildren(notice("info", "Reply stopped."));
       else status.replaceChildren();
-      if (bubble) bubble.node.classList.remove("streaming");
+      if (bubble) {
+        bubble.node.classList.remove("streaming");
+        bubble.node.removeAttribute("aria-busy");
+      }
       setRunning(null);
       loadHistory(false).then(loadSessions);
     }
@@ -214,7 +222,8 @@ export function mount(ctx, root) {
       input.value = "";
       const res = await gw.request("chat.send", { sessionKey: key, message: text, deliver: false, idempotencyKey: newId() });
       remember();
-      if (res?.runId && res.status !== "ok" && res.aborted === undefined) setRunning(res.runId);
+      const running = res?.status === "started" || res?.status === "in_flight";
+      if (running && !state.ended.has(res.runId)) setRunning(res.runId);
       if (res?.aborted !== undefined) loadHistory(false);
     } catch (err) {
       input.value = text;

@@ -9,6 +9,12 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod discord;
+pub mod flows;
+pub mod steps;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -16,12 +22,40 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow, bail};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
 /// Upper bound for the UI to show something (generous for a loaded 2-core machine).
 pub const UI_WAIT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(100);
+
+/// Upper bound for one whole browser flow.
+pub const FLOW_LIMIT: Duration = Duration::from_secs(300);
+
+/// Runs a flow so that every failure comes back as an error, letting the caller take a
+/// screenshot and close the browser (a panic that skipped `close` would orphan Chromium):
+/// a timeout (a page stuck in a script blocks WebDriver calls; the `[browser]` lines name
+/// the step) and a panicking assertion alike.
+pub async fn guarded(flow: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    match AssertUnwindSafe(tokio::time::timeout(FLOW_LIMIT, flow))
+        .catch_unwind()
+        .await
+    {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(anyhow!(
+            "the browser flow did not finish within {FLOW_LIMIT:?}"
+        )),
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "a non-text panic".to_owned());
+            Err(anyhow!("the browser flow panicked: {text}"))
+        }
+    }
+}
 
 /// Logs a browser step to stderr (shown for failing tests), so a hang names its step.
 pub fn step(what: &str) {
