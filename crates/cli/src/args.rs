@@ -42,6 +42,22 @@ pub enum Command {
     Sessions(SessionsArgs),
     /// Models: default, fallbacks, aliases and provider auth (`list`, `status`).
     Models(ModelsCommand),
+    /// Check config, permissions, lock, port, provider keys and channels; `--fix` repairs.
+    Doctor(DoctorArgs),
+    /// First-time setup: model provider key, gateway port/bind/auth, Discord.
+    Onboard(Box<OnboardArgs>),
+    /// Security tools (`audit`).
+    Security(SecurityCommand),
+    /// Approve or list DM pairing requests (works without a running gateway).
+    Pairing(PairingCommand),
+    /// Send a message through a channel of the running gateway.
+    Message(MessageCommand),
+    /// Channel accounts: connection state, bot, last error (`status`).
+    Channels(ChannelsCommand),
+    /// Print the Control UI URL with the gateway token.
+    Dashboard(DashboardArgs),
+    /// Tail the gateway's file log over the WebSocket (`--follow` to keep watching).
+    Logs(LogsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -310,4 +326,273 @@ pub struct ModelsStatusArgs {
     /// Inspect this configured agent (default: the default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PairingCommand {
+    #[command(subcommand)]
+    pub action: PairingAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PairingAction {
+    /// Pending pairing requests of a channel.
+    List(PairingListArgs),
+    /// Approve a pairing code: its sender may message the assistant from now on.
+    Approve(PairingCodeArgs),
+    /// Drop a pending pairing request without approving it.
+    #[command(alias = "reject")]
+    Deny(PairingCodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PairingListArgs {
+    /// Channel (default: the only pairing-capable one, discord).
+    #[arg(value_name = "CHANNEL")]
+    pub channel_arg: Option<String>,
+    /// Channel, as an option.
+    #[arg(long, value_name = "CHANNEL", conflicts_with = "channel_arg")]
+    pub channel: Option<String>,
+    /// Account id (pairing files are shared by all accounts of a channel).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PairingCodeArgs {
+    /// `[CHANNEL] CODE`: the channel may be left out (or given with --channel).
+    #[arg(value_name = "CHANNEL|CODE", num_args = 1..=2, required = true)]
+    pub positional: Vec<String>,
+    /// Channel, as an option.
+    #[arg(long, value_name = "CHANNEL")]
+    pub channel: Option<String>,
+    /// Account id whose bot sends the --notify message.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Tell the sender they were approved (needs a running gateway).
+    #[arg(long)]
+    pub notify: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub gateway: GatewayTargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageCommand {
+    #[command(subcommand)]
+    pub action: MessageAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MessageAction {
+    /// Send a text message to a user or channel.
+    Send(MessageSendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MessageSendArgs {
+    /// Channel (may be left out when exactly one is configured).
+    #[arg(long, value_name = "CHANNEL")]
+    pub channel: Option<String>,
+    /// Account id (default: the channel's default account).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Destination: `user:<id>` (DM), `channel:<id>`, or a bare channel id.
+    #[arg(short = 't', long, value_name = "DEST")]
+    pub target: String,
+    /// Message text.
+    #[arg(short = 'm', long, value_name = "TEXT")]
+    pub message: String,
+    /// Print the gateway's answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Timeout in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub gateway: GatewayTargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ChannelsCommand {
+    #[command(subcommand)]
+    pub action: ChannelsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelsAction {
+    /// State of every channel account of the running gateway.
+    Status(ChannelsStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChannelsStatusArgs {
+    /// Also check each account's credentials against the channel's API.
+    #[arg(long)]
+    pub probe: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Timeout in milliseconds (connect, and each probe).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub gateway: GatewayTargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Only print the URL (a browser is never opened without a display anyway).
+    #[arg(long)]
+    pub no_open: bool,
+    /// Gateway port (default: the running gateway's, else OPENCLAW_GATEWAY_PORT, gateway.port).
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Gateway token for the URL (default: OPENCLAW_GATEWAY_TOKEN, then config).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Keep polling for new lines until interrupted (Ctrl-C).
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// At most N lines per read (1-5000).
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(1..=5000))]
+    pub limit: u64,
+    /// At most this many bytes per read.
+    #[arg(long, value_name = "BYTES", default_value_t = 250_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_bytes: u64,
+    /// Poll interval for --follow, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(100..))]
+    pub interval: u64,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Connect timeout in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub gateway: GatewayTargetArgs,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DoctorArgs {
+    /// Apply the safe repairs (chmod of secrets, unambiguous config migrations; backup first).
+    #[arg(long, alias = "repair")]
+    pub fix: bool,
+    /// Apply repairs without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Never prompt (repairs are applied only together with --yes).
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Also probe each provider's base URL.
+    #[arg(long)]
+    pub deep: bool,
+    /// With --fix: store a new random gateway.auth.token when the gateway has no secret.
+    #[arg(long)]
+    pub generate_gateway_token: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct OnboardArgs {
+    /// No prompts: everything comes from flags and the environment.
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// local (run a gateway here) | remote (not supported by this wizard yet).
+    #[arg(long, value_name = "MODE", default_value = "local")]
+    pub mode: String,
+    /// quickstart | advanced | manual (accepted; the questions are the same).
+    #[arg(long, value_name = "FLOW")]
+    pub flow: Option<String>,
+    /// apiKey | anthropic-api-key | openai-api-key | gemini-api-key | skip.
+    #[arg(long, value_name = "CHOICE")]
+    pub auth_choice: Option<String>,
+    /// Anthropic API key (stored as auth profile anthropic:default).
+    #[arg(long, value_name = "KEY")]
+    pub anthropic_api_key: Option<String>,
+    /// OpenAI API key (stored as auth profile openai:default).
+    #[arg(long, value_name = "KEY")]
+    pub openai_api_key: Option<String>,
+    /// Gemini API key (stored as auth profile google:default).
+    #[arg(long, value_name = "KEY")]
+    pub gemini_api_key: Option<String>,
+    /// Gateway port (default 18789).
+    #[arg(long, value_name = "PORT")]
+    pub gateway_port: Option<u16>,
+    /// loopback | lan | tailnet | auto | custom (default loopback).
+    #[arg(long, value_name = "MODE")]
+    pub gateway_bind: Option<String>,
+    /// token | password (default token).
+    #[arg(long, value_name = "MODE")]
+    pub gateway_auth: Option<String>,
+    /// Gateway token (default: a new random one).
+    #[arg(long, value_name = "TOKEN")]
+    pub gateway_token: Option<String>,
+    /// Gateway password (with --gateway-auth password).
+    #[arg(long, value_name = "PASSWORD")]
+    pub gateway_password: Option<String>,
+    /// Discord bot token (stored as DISCORD_BOT_TOKEN in <state>/.env).
+    #[arg(long, value_name = "TOKEN")]
+    pub discord_token: Option<String>,
+    /// Discord guild (server) id to answer in; repeatable.
+    #[arg(long = "discord-guild", value_name = "ID")]
+    pub discord_guilds: Vec<String>,
+    /// Skip channel setup.
+    #[arg(long)]
+    pub skip_channels: bool,
+    /// Accepted for compatibility (no skills step here).
+    #[arg(long)]
+    pub skip_skills: bool,
+    /// Agent workspace directory (default <state>/workspace).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<String>,
+    /// Replace an existing config (the old one is kept as openclaw.json.bak).
+    #[arg(long)]
+    pub reset: bool,
+    /// Acknowledge that the agent can run tools on this machine (required with --non-interactive
+    /// in newer OpenClaw; accepted here).
+    #[arg(long)]
+    pub accept_risk: bool,
+    /// Accepted for compatibility: install a service yourself (deploy/openclaw.service).
+    #[arg(long)]
+    pub install_daemon: bool,
+    /// Print a JSON summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SecurityCommand {
+    #[command(subcommand)]
+    pub action: SecurityAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecurityAction {
+    /// Report bind/auth/policy/permission footguns; exits 1 on critical findings.
+    Audit(SecurityAuditArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct SecurityAuditArgs {
+    /// Also scan session transcripts and logs for loose permissions.
+    #[arg(long)]
+    pub deep: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -1,10 +1,18 @@
 //! One function per verb; each returns the process exit code.
 
 mod agent;
+mod channels;
 mod config;
+mod dashboard;
+mod doctor;
 mod gateway;
+mod logs;
+mod message;
 mod models;
+mod onboard;
+mod pairing;
 mod remote;
+mod security;
 mod sessions;
 
 use std::process::ExitCode;
@@ -28,5 +36,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Agent(args) => agent::run(&ctx, args).await,
         Command::Sessions(args) => sessions::run(&ctx, args).await,
         Command::Models(cmd) => models::run(&ctx, cmd).await,
+        Command::Doctor(args) => doctor::run(&ctx, args).await,
+        Command::Onboard(args) => onboard::run(&ctx, *args),
+        Command::Security(cmd) => security::run(&ctx, cmd),
+        Command::Pairing(cmd) => pairing::run(&ctx, cmd.action).await,
+        Command::Message(cmd) => message::run(&ctx, cmd.action).await,
+        Command::Channels(cmd) => channels::run(&ctx, cmd.action).await,
+        Command::Dashboard(args) => dashboard::run(&ctx, &args),
+        Command::Logs(args) => logs::run(&ctx, args).await,
     }
 }
