@@ -1,5 +1,6 @@
-//! HTTP on the gateway port: probes (as OpenClaw 2026.9.6 has them), `/metrics`, and the
-//! WebSocket upgrade on any other path. Everything else is 404 until the Control UI lands.
+//! HTTP on the gateway port: probes (as OpenClaw 2026.9.6 has them), `/metrics`, the
+//! OpenAI-compatible `/v1/*`, the WebSocket upgrade on any other path, and the Control UI
+//! (`control_ui/`) for GET/HEAD of its own pages; everything else is 404.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
