@@ -53,6 +53,15 @@ pub enum SendError {
     },
 }
 
+/// A file to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundFile {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+    /// Text sent with the file (already within the channel's limits).
+    pub caption: Option<String>,
+}
+
 /// How a channel wants long text split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextLimits {
@@ -70,6 +79,22 @@ pub trait OutboundSink: Send + Sync {
         &'a self,
         to: &'a Target,
         text: &'a str,
+        reply_to: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<SentMessage, SendError>>;
+
+    /// Replaces the text of a message the bot sent earlier.
+    fn edit_text<'a>(
+        &'a self,
+        conversation_id: &'a str,
+        message_id: &'a str,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>>;
+
+    /// Sends a file (with an optional caption), optionally as a reply.
+    fn send_file<'a>(
+        &'a self,
+        to: &'a Target,
+        file: &'a OutboundFile,
         reply_to: Option<&'a str>,
     ) -> BoxFuture<'a, Result<SentMessage, SendError>>;
 

@@ -17,7 +17,7 @@ use twilight_model::id::marker::{ChannelMarker, MessageMarker, UserMarker};
 
 use super::endpoints::Endpoints;
 use super::settings::{DiscordAccount, RetrySettings};
-use crate::outbound::{OutboundSink, SendError, SentMessage, Target, TextLimits};
+use crate::outbound::{OutboundFile, OutboundSink, SendError, SentMessage, Target, TextLimits};
 use crate::status::StatusHandle;
 
 const CHANNEL: &str = "discord";
@@ -230,6 +230,69 @@ impl OutboundSink for DiscordSink {
             let message = self
                 .with_retry(|| async {
                     let mut request = self.http.create_message(channel).content(text);
+                    if let Some(reply) = reply {
+                        request = request.reply(reply).fail_if_not_exists(false);
+                    }
+                    request
+                        .await?
+                        .model()
+                        .await
+                        .map_err(|e| Failure::Other(e.to_string()))
+                })
+                .await?;
+            self.sent();
+            Ok(SentMessage {
+                id: message.id.to_string(),
+                conversation_id: channel.to_string(),
+            })
+        })
+    }
+
+    fn edit_text<'a>(
+        &'a self,
+        conversation_id: &'a str,
+        message_id: &'a str,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            let channel = parse_id(conversation_id, "channel")?;
+            let message = parse_id(message_id, "message")?;
+            self.with_retry(|| async {
+                self.http
+                    .update_message(channel, message)
+                    .content(Some(text))
+                    .await?;
+                Ok(())
+            })
+            .await?;
+            self.sent();
+            Ok(())
+        })
+    }
+
+    fn send_file<'a>(
+        &'a self,
+        to: &'a Target,
+        file: &'a OutboundFile,
+        reply_to: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<SentMessage, SendError>> {
+        Box::pin(async move {
+            let channel = self.conversation(to).await?;
+            let reply: Option<Id<MessageMarker>> = match reply_to {
+                Some(id) => Some(parse_id(id, "message")?),
+                None => None,
+            };
+            let attachments = [twilight_model::http::attachment::Attachment::from_bytes(
+                file.filename.clone(),
+                file.bytes.clone(),
+                0,
+            )];
+            let message = self
+                .with_retry(|| async {
+                    let mut request = self.http.create_message(channel).attachments(&attachments);
+                    if let Some(caption) = &file.caption {
+                        request = request.content(caption);
+                    }
                     if let Some(reply) = reply {
                         request = request.reply(reply).fail_if_not_exists(false);
                     }
