@@ -11,7 +11,7 @@ use crate::diagnostic::Diagnostic;
 use crate::env::Env;
 use crate::error::ConfigIoError;
 use crate::include::resolve_includes;
-use crate::schema::{ACTIVE_SECTIONS, Config, TOP_LEVEL_KEYS};
+use crate::schema::{ACTIVE_CHANNELS, ACTIVE_SECTIONS, Config, TOP_LEVEL_KEYS};
 use crate::source::{ParsedSource, parse_source};
 use crate::spans::{SpanNode, Spot};
 use crate::substitute::{apply_env_block, substitute_tree};
@@ -214,8 +214,18 @@ fn inactive_sections(resolved: &Value) -> Vec<String> {
     let Some(map) = resolved.as_object() else {
         return Vec::new();
     };
-    map.keys()
+    let mut inactive: Vec<String> = map
+        .keys()
         .filter(|k| TOP_LEVEL_KEYS.contains(&k.as_str()) && !ACTIVE_SECTIONS.contains(&k.as_str()))
         .cloned()
-        .collect()
+        .collect();
+    if let Some(channels) = map.get("channels").and_then(Value::as_object) {
+        inactive.extend(
+            channels
+                .keys()
+                .filter(|id| !ACTIVE_CHANNELS.contains(&id.as_str()))
+                .map(|id| format!("channels.{id}")),
+        );
+    }
+    inactive
 }

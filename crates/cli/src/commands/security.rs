@@ -90,6 +90,7 @@ fn collect(ctx: &Context, deep: bool) -> Vec<Finding> {
     let exposed = gateway(&config, &loaded.env, resolved, &mut out);
     let open_channels = channels(resolved, &loaded.env, &mut out);
     tools(resolved, open_channels, &mut out);
+    shared_dm_session(resolved, &mut out);
     secrets_in_config(&loaded.parsed, "", &mut out);
     permissions(&ctx.paths, &config, &mut out);
     if resolved
@@ -251,6 +252,30 @@ fn channels(resolved: &Value, env: &Env, out: &mut Vec<Finding>) -> bool {
         }
     }
     open
+}
+
+/// With `session.dmScope` "main" (the default) every DM, from every person on every channel,
+/// lands in the one main session: people see each other's context.
+fn shared_dm_session(resolved: &Value, out: &mut Vec<Finding>) {
+    let has_channels = resolved
+        .get("channels")
+        .and_then(Value::as_object)
+        .is_some_and(|c| c.keys().any(|k| k != "defaults"));
+    let scope = resolved
+        .pointer("/session/dmScope")
+        .and_then(Value::as_str)
+        .unwrap_or("main");
+    if has_channels && scope == "main" {
+        out.push(
+            Finding::new(
+                "session.dm_scope_shared",
+                Severity::Info,
+                "DMs from every sender share the main session (session.dmScope is \"main\")",
+            )
+            .detail("Fine for a personal bot; with several people allowed to DM it, each sees what the others said.")
+            .fix("`openclaw config set session.dmScope per-channel-peer`"),
+        );
+    }
 }
 
 /// `exec` in full mode, elevated tools, `web_fetch` into private networks — globally and per agent.

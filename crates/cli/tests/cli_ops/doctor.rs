@@ -391,3 +391,41 @@ async fn lock_file_without_holder_is_fine_and_a_busy_port_is_reported() {
     );
     drop(listener);
 }
+
+#[tokio::test]
+async fn footguns_from_the_troubleshooting_pages_are_caught() {
+    let state = State::new();
+    state.write_config(
+        &json!({
+            "gateway": {"mode": "local", "auth": {"token": TOKEN}},
+            "agents": {"defaults": {
+                "workspace": "/srv/elsewhere/workspace",
+                "model": {"primary": "fake/fake-1", "fallbacks": ["fake/fake-2"]},
+                "models": {"fake/fake-1": {}},
+            }},
+            "models": {"providers": {"fake": {
+                "baseUrl": "http://127.0.0.1:9/v1", "apiKey": "sk-placeholder", "api": "openai-completions",
+            }}},
+        })
+        .to_string(),
+    );
+    let out = state
+        .run_env(
+            &["doctor", "--json"],
+            &[(
+                "OPENCLAW_GATEWAY_TOKEN",
+                "another-token-from-the-environment",
+            )],
+        )
+        .await;
+    let report = out.json();
+    for id in [
+        "workspace.outside_state_dir",
+        "gateway.token_env_ignored",
+        "models.fallback_not_allowed",
+    ] {
+        let found = findings(&report, id);
+        assert_eq!(found.len(), 1, "{id} missing: {report:#}");
+        assert_eq!(found[0]["severity"], "warn", "{id}");
+    }
+}

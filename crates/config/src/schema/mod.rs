@@ -227,8 +227,13 @@ pub const TOP_LEVEL_KEYS: [&str; 31] = [
 ];
 
 /// Sections this build runs. Every other present top-level section is reported in
-/// `LoadedConfig::inactive_sections` ("accepted, not active yet"). `agents` counts as active
-/// (its list and identities are used) although most of `agents.defaults` is not yet.
-pub const ACTIVE_SECTIONS: [&str; 8] = [
-    "gateway", "logging", "meta", "env", "wizard", "agents", "session", "ui",
+/// `LoadedConfig::inactive_sections` ("accepted, not active yet"), and so is every configured
+/// channel without an implementation (`channels.telegram`). `agents` counts as active (its list,
+/// identities, models, tools and limits are used) although parts of `agents.defaults` are not yet.
+pub const ACTIVE_SECTIONS: [&str; 15] = [
+    "gateway", "logging", "meta", "env", "wizard", "agents", "session", "ui", "auth", "bindings",
+    "models", "tools", "messages", "commands", "channels",
 ];
+
+/// Channels this build runs; other configured channels are reported as not active yet.
+pub const ACTIVE_CHANNELS: [&str; 2] = ["defaults", "discord"];

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 
 use openclaw_channels::access::GroupPolicy;
 use openclaw_channels::discord::settings::{DiscordSettings, TokenSource};
+use openclaw_config::paths::StateDirSource;
 use openclaw_config::{self as cfg, Config, Env, LoadedConfig, StatePaths};
 use openclaw_gateway::settings::{self as gw, Overrides};
 use openclaw_gateway::{bind, lock};
@@ -107,6 +108,10 @@ fn issue_finding(issue: &cfg::Diagnostic, parsed: &Value) -> Finding {
             "Remove the key at {file} (`openclaw config unset {}`), or check its spelling against the docs.",
             issue.path
         ));
+    } else if issue.message.contains("Missing env var") {
+        finding = finding.fix(
+            "Set the variable where the gateway runs (service environment or <state>/.env), or replace the ${…} reference.",
+        );
     } else {
         finding = finding.fix(format!(
             "Edit {file}; `openclaw config validate` re-checks it."
@@ -185,6 +190,7 @@ pub fn gateway(config: &Config, env: &Env, generate_token: bool) -> Vec<Finding>
             .fix("`openclaw config set gateway.mode local` (or keep passing --allow-unconfigured, as the Fly guide does)."),
         ),
     }
+    out.extend(secret_precedence(config, env));
     if let Err(refusal) = gw::resolve_serve(&Overrides::default(), env, config) {
         let text = refusal.to_string();
         let mut lines = text.lines();
@@ -207,6 +213,50 @@ pub fn gateway(config: &Config, env: &Env, generate_token: bool) -> Vec<Finding>
             finding = finding.repair(Repair::Config(Migration::GenerateGatewayToken));
         }
         out.push(finding);
+    }
+    out
+}
+
+/// OpenClaw's precedence surprises: a config token silently beats `OPENCLAW_GATEWAY_TOKEN`, and
+/// a password in the environment switches an unset auth mode to password.
+fn secret_precedence(config: &Config, env: &Env) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let auth = config.gateway.as_ref().and_then(|g| g.auth.as_ref());
+    let configured = auth
+        .and_then(|a| a.token.as_deref())
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let from_env = env.openclaw("GATEWAY_TOKEN");
+    if let (Some(configured), Some(from_env)) = (configured, from_env.as_deref().map(str::trim))
+        && !from_env.is_empty()
+        && configured != from_env
+    {
+        out.push(
+            Finding::new(
+                "gateway.token_env_ignored",
+                Severity::Warn,
+                "OPENCLAW_GATEWAY_TOKEN differs from gateway.auth.token; the config value wins",
+            )
+            .detail("Clients using the environment's token are rejected with \"token mismatch\".")
+            .fix("Keep one: `openclaw config unset gateway.auth.token` to use the environment, or unset OPENCLAW_GATEWAY_TOKEN."),
+        );
+    }
+    let mode_set = auth.and_then(|a| a.mode).is_some();
+    let password_env = env
+        .openclaw("GATEWAY_PASSWORD")
+        .is_some_and(|p| !p.trim().is_empty());
+    if !mode_set
+        && password_env
+        && (configured.is_some() || env.openclaw("GATEWAY_TOKEN").is_some())
+    {
+        out.push(
+            Finding::new(
+                "gateway.password_env_switches_mode",
+                Severity::Warn,
+                "OPENCLAW_GATEWAY_PASSWORD is set and gateway.auth.mode is not: the gateway uses password auth and ignores the token",
+            )
+            .fix("Set the mode explicitly: `openclaw config set gateway.auth.mode token` (or password)."),
+        );
     }
     out
 }
@@ -349,39 +399,59 @@ pub fn discord(config: &Config, env: &Env) -> Vec<Finding> {
 /// The default agent's workspace and its bootstrap files.
 pub fn workspace(paths: &StatePaths, config: &Config) -> Vec<Finding> {
     let dir = paths.resolve_workspace(config, &config.default_agent_id());
+    let mut out = Vec::new();
+    if paths.state_dir_source == StateDirSource::Env && !dir.starts_with(&paths.state_dir) {
+        out.push(
+            Finding::new(
+                "workspace.outside_state_dir",
+                Severity::Warn,
+                format!(
+                    "Workspace {} is outside the state dir {}",
+                    dir.display(),
+                    paths.state_dir.display()
+                ),
+            )
+            .detail("With OPENCLAW_STATE_DIR on a volume (containers, Fly.io) only the state dir survives a restart: the agent's memory and identity files would be lost.")
+            .fix("Remove agents.defaults.workspace (the default is <state>/workspace) or point it inside the state dir."),
+        );
+    }
     if !dir.exists() {
-        return vec![
+        out.push(
             Finding::new(
                 "workspace.missing",
                 Severity::Info,
                 format!("Workspace {} does not exist yet", dir.display()),
             )
             .detail("The gateway creates and seeds it on its first agent run."),
-        ];
+        );
+        return out;
     }
     if !dir.is_dir() {
-        return vec![
+        out.push(
             Finding::new(
                 "workspace.not_a_dir",
                 Severity::Error,
                 format!("Workspace {} is not a directory", dir.display()),
             )
             .fix("Move the file away, or point agents.defaults.workspace at a directory."),
-        ];
+        );
+        return out;
     }
     let missing: Vec<&str> = WORKSPACE_FILES
         .iter()
         .copied()
         .filter(|name| !dir.join(name).exists())
         .collect();
-    if missing.is_empty() {
-        return Vec::new();
+    if !missing.is_empty() {
+        out.push(
+            Finding::new(
+                "workspace.files_missing",
+                Severity::Info,
+                format!("Workspace {} lacks {}", dir.display(), missing.join(", ")),
+            )
+            .detail("The agent's system prompt is built from these files; missing ones are skipped.")
+            .fix("Restore them from a backup, or move the workspace aside and let the gateway seed a fresh one."),
+        );
     }
-    vec![Finding::new(
-        "workspace.files_missing",
-        Severity::Info,
-        format!("Workspace {} lacks {}", dir.display(), missing.join(", ")),
-    )
-    .detail("The agent's system prompt is built from these files; missing ones are skipped.")
-    .fix("Restore them from a backup, or move the workspace aside and let the gateway seed a fresh one.")]
+    out
 }

@@ -128,7 +128,6 @@ pub async fn run(ctx: &Context, args: DoctorArgs) -> anyhow::Result<ExitCode> {
             println!("Run `openclaw doctor --fix` to apply the repairs marked above.");
         }
     }
-    drop(report.loaded);
     Ok(if failed {
         ExitCode::FAILURE
     } else {

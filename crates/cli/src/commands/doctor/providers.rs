@@ -52,6 +52,7 @@ pub fn check(
             }
         };
         let fallbacks = fallback_candidates(config, &agent_id, None).unwrap_or_default();
+        findings.extend(filtered_fallbacks(config, &catalog, &agent_id));
         let agent_dir = paths.resolve_agent_dir(config, &agent_id);
         let agent = AgentAuthContext {
             agent_id: &agent_id,
@@ -142,6 +143,38 @@ pub fn check(
         }
     }
     (findings, targets)
+}
+
+/// Configured fallbacks the model allowlist (`agents.defaults.models`) silently drops: a run
+/// whose primary fails then has fewer (or no) models to fall back to.
+fn filtered_fallbacks(config: &Config, catalog: &ModelCatalog, agent_id: &str) -> Vec<Finding> {
+    let from_agent = config
+        .agent(agent_id)
+        .and_then(|a| a.model.as_ref())
+        .and_then(|m| m.fallbacks());
+    let from_defaults = config
+        .agents
+        .as_ref()
+        .and_then(|a| a.defaults.as_ref())
+        .and_then(|d| d.model.as_ref())
+        .and_then(|m| m.fallbacks());
+    from_agent
+        .or(from_defaults)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|raw| catalog.parse(raw).ok())
+        .filter(|model| !catalog.is_allowed(model))
+        .map(|model| {
+            Finding::new(
+                "models.fallback_not_allowed",
+                Severity::Warn,
+                format!("Agent {agent_id}: fallback {model} is not in the model allowlist, so it is never tried"),
+            )
+            .fix(format!(
+                "Add it: `openclaw config set 'agents.defaults.models[\"{model}\"]' '{{}}'`, or remove it from the fallbacks."
+            ))
+        })
+        .collect()
 }
 
 fn severity(primary: bool) -> Severity {

@@ -164,6 +164,11 @@ pub fn run(ctx: &Context, args: OnboardArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    if args.install_daemon {
+        eprintln!(
+            "--install-daemon: not done by this binary; install the service yourself (a systemd unit ships as deploy/openclaw.service)."
+        );
+    }
     if args.json {
         println!(
             "{}",
