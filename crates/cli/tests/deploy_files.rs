@@ -25,7 +25,15 @@ use std::time::Duration;
 use openclaw_testkit::{GatewayProcess, GatewaySpawn, Signal, StateDir, http_get, run_cli};
 use parse::{Dockerfile, TomlDoc, TomlValue, exec_form, systemd_unit};
 
-const BIN: &str = env!("CARGO_BIN_EXE_openclaw");
+/// The binary under test: the debug build, or — when CI sets `OPENCLAW_DEPLOY_TEST_BIN` after
+/// `cargo build --release --locked -p openclaw`, the Dockerfile's build command — the release
+/// binary the image would contain.
+fn bin() -> String {
+    std::env::var("OPENCLAW_DEPLOY_TEST_BIN")
+        .ok()
+        .filter(|path| !path.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_openclaw").to_owned())
+}
 /// Generous bound for a debug build starting on a loaded 2-core machine.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 const TOKEN: &str = "deploy-files-test-token";
@@ -377,7 +385,7 @@ async fn systemd_unit_runs_a_known_command_on_its_own_state_dir() {
         let unit_path = dir.path().join("openclaw.service");
         let text = read("deploy/openclaw.service").replace(
             &format!("ExecStart={INSTALLED_BIN} "),
-            &format!("ExecStart={BIN} "),
+            &format!("ExecStart={} ", bin()),
         );
         std::fs::write(&unit_path, text).unwrap();
         let out = std::process::Command::new("systemd-analyze")
@@ -396,7 +404,7 @@ async fn systemd_unit_runs_a_known_command_on_its_own_state_dir() {
     // clap rejects an unknown flag before it looks at --help, so this proves every flag exists.
     let mut args = words[1..].to_vec();
     args.push("--help");
-    let out = run_cli(Path::new(BIN), &args, &[]).await.unwrap();
+    let out = run_cli(Path::new(&bin()), &args, &[]).await.unwrap();
     assert!(
         out.success(),
         "{:?} is not a valid command line: {}",
@@ -449,7 +457,7 @@ async fn spawn_container(
     data: &Path,
     config: Option<String>,
 ) -> GatewayProcess {
-    let mut spec = GatewaySpawn::new(BIN)
+    let mut spec = GatewaySpawn::new(bin())
         .args(args[1..].iter().cloned())
         .state_dir(StateDir::Path(data.to_path_buf()))
         .env("OPENCLAW_GATEWAY_TOKEN", TOKEN)
@@ -535,7 +543,7 @@ async fn container_command_line_runs_against_a_data_dir() {
     let mut refused_env = env.clone();
     refused_env.push(("HOME".into(), home.path().display().to_string()));
     let arg_refs: Vec<&str> = args[1..].iter().map(String::as_str).collect();
-    let refused = run_cli(Path::new(BIN), &arg_refs, &refused_env)
+    let refused = run_cli(Path::new(&bin()), &arg_refs, &refused_env)
         .await
         .unwrap();
     assert_eq!(refused.code(), Some(1), "{refused:?}");
@@ -610,13 +618,13 @@ async fn container_command_line_runs_against_a_data_dir() {
     assert!(healthcheck_passes(&deploy, data).await);
     let mut cli_env = gateway.cli_env();
     cli_env.push(("OPENCLAW_GATEWAY_TOKEN".into(), TOKEN.into()));
-    let validate = run_cli(Path::new(BIN), &["config", "validate"], &cli_env)
+    let validate = run_cli(Path::new(&bin()), &["config", "validate"], &cli_env)
         .await
         .unwrap();
     assert!(validate.success(), "{validate:?}");
     // The CLI inside the machine finds the gateway on port --port through the lock file.
     cli_env.retain(|(k, _)| k != "OPENCLAW_GATEWAY_PORT");
-    let health = run_cli(Path::new(BIN), &["health"], &cli_env)
+    let health = run_cli(Path::new(&bin()), &["health"], &cli_env)
         .await
         .unwrap();
     assert!(health.success(), "{health:?}");
