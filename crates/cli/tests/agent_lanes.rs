@@ -177,6 +177,55 @@ async fn collect_mode_answers_queued_messages_in_one_followup_turn() {
 }
 
 #[tokio::test]
+async fn queue_overflow_with_summarize_drops_the_oldest_and_tells_the_model() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.push(FakeReply::text(&["busy answer"]).delayed(SLOW));
+    fake.set_default_reply(Some(FakeReply::text(&["caught up"])));
+    let gateway = start(
+        &fake,
+        json!({"messages": {"queue": {"mode": "collect", "debounceMs": 50, "cap": 2, "drop": "summarize"}}}),
+    )
+    .await;
+    let mut ws = client(&gateway).await;
+    let messages = [
+        ("s1", "running now"),
+        ("s2", "dropped one"),
+        ("s3", "dropped two"),
+        ("s4", "kept three"),
+        ("s5", "kept four"),
+    ];
+    for (key, text) in messages {
+        ws.request(
+            "chat.send",
+            json!({"sessionKey": "main", "message": text, "idempotencyKey": key}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
+    assert_eq!(chat_end(&mut ws, "s1").await["state"], "final");
+    let deadline = tokio::time::Instant::now() + agent_support::WAIT;
+    while fake.request_count() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "no follow-up turn");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let lines = conversation(&fake.requests()[1].body);
+    let prompt = lines.last().unwrap();
+    assert!(
+        prompt.contains("[Queue overflow] Dropped 2 messages due to cap."),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("- dropped one") && prompt.contains("- dropped two"),
+        "the dropped messages are summarized: {prompt}"
+    );
+    assert!(
+        prompt.contains("Queued #1\nkept three") && prompt.contains("Queued #2\nkept four"),
+        "{prompt}"
+    );
+}
+
+#[tokio::test]
 async fn followup_mode_answers_each_queued_message_separately() {
     let fake = FakeLlm::start().await.unwrap();
     fake.push(FakeReply::text(&["one"]).delayed(SLOW));
