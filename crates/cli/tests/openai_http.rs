@@ -57,6 +57,27 @@ async fn endpoints_are_off_by_default() {
 }
 
 #[tokio::test]
+async fn a_websocket_upgrade_on_a_v1_path_still_reaches_the_gateway_protocol() {
+    let fake = FakeLlm::start().await.unwrap();
+    let gateway = start(config(
+        &fake,
+        json!({"chatCompletions": {"enabled": true}}),
+        None,
+    ))
+    .await;
+    // OpenClaw upgrades on any path; the HTTP routes must not answer an upgrade instead.
+    for path in [CHAT, "/v1/models"] {
+        let url = format!("{}{path}", gateway.url().trim_end_matches('/'));
+        let mut client = openclaw_testkit::WsClient::connect_raw(&url).await.unwrap();
+        let challenge = client.recv_json(Duration::from_secs(10)).await.unwrap();
+        assert_eq!(
+            challenge["event"], "connect.challenge",
+            "{path}: {challenge}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn chat_completions_follow_the_openai_contract() {
     let fake = FakeLlm::start().await.unwrap();
     let endpoints = json!({"chatCompletions": {"enabled": true}});

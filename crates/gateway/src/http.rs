@@ -42,13 +42,36 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(ready))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
-        .merge(crate::openai_http::routes())
+        .merge(
+            crate::openai_http::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                upgrade_first,
+            )),
+        )
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_requests,
         ))
         .with_state(state)
+}
+
+/// OpenClaw upgrades a WebSocket on any path; the `/v1/*` routes must not swallow one.
+async fn upgrade_first(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if is_upgrade {
+        return fallback(State(state), ConnectInfo(peer), request).await;
+    }
+    next.run(request).await
 }
 
 async fn count_requests(
