@@ -158,7 +158,7 @@ async fn advertised_methods_are_exactly_the_ones_that_answer() {
     // Methods OpenClaw has but this build does not implement are neither advertised nor
     // answered (an admin learns "unknown method").
     for method in [
-        "send",
+        "poll",
         "node.list",
         "cron.list",
         "update.status",

@@ -372,3 +372,32 @@ async fn threads_get_their_own_session_and_replies_to_the_bot_count_as_mentions(
         "{keys:?}"
     );
 }
+
+#[tokio::test]
+async fn typing_is_shown_and_refreshed_while_the_agent_works() {
+    let discord = FakeDiscord::start().await.unwrap();
+    let model = FakeLlm::start().await.unwrap();
+    model.push(FakeReply::text(&["done thinking"]).delayed(Duration::from_millis(2500)));
+    let mut config = seed_discord(GUILD_ID);
+    merge_json(
+        &mut config,
+        &json!({"session": {"typingIntervalSeconds": 1}}),
+    );
+    let _gateway = start_logged_in(&discord, &model, config, None).await;
+    discord
+        .send_message(&IncomingMessage::in_channel(
+            CHANNEL_ID,
+            USER_ID,
+            "think hard",
+        ))
+        .unwrap();
+    discord
+        .wait_for_messages(CHANNEL_ID, 1, WAIT)
+        .await
+        .unwrap();
+    let typed = discord.typing_count(CHANNEL_ID);
+    assert!(typed >= 2, "typing sent {typed} times during a 2.5 s turn");
+    // And it stops with the reply.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(discord.typing_count(CHANNEL_ID), typed);
+}

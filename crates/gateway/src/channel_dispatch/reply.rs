@@ -24,8 +24,26 @@ use super::envelope::{self, HistoryEntry};
 use super::finish;
 use crate::state::Shared;
 
-/// Discord shows "typing…" for about 10 s; refresh before it lapses.
-const TYPING_EVERY: Duration = Duration::from_secs(8);
+/// How often "typing…" is refreshed unless `session.typingIntervalSeconds` (or
+/// `agents.defaults.typingIntervalSeconds`) says otherwise; Discord shows it for about 10 s.
+const DEFAULT_TYPING_EVERY: Duration = Duration::from_secs(6);
+
+fn typing_interval(config: &openclaw_config::Config) -> Duration {
+    config
+        .session
+        .as_ref()
+        .and_then(|s| s.typing_interval_seconds)
+        .or_else(|| {
+            config
+                .agents
+                .as_ref()
+                .and_then(|a| a.defaults.as_ref())
+                .and_then(|d| d.typing_interval_seconds)
+        })
+        .map_or(DEFAULT_TYPING_EVERY, |secs| {
+            Duration::from_secs(secs.max(1))
+        })
+}
 
 /// The reaction used when `messages.ackReaction` is unset and the agent has no emoji.
 const DEFAULT_ACK_REACTION: &str = "👀";
@@ -44,7 +62,8 @@ pub struct Job {
 pub struct Running {
     job: Job,
     answer: Answer,
-    typing: Option<CancellationToken>,
+    /// Dropping it stops the typing loop (also when this value is dropped undelivered).
+    typing: Option<tokio_util::sync::DropGuard>,
     ack: Option<String>,
 }
 
@@ -83,14 +102,16 @@ impl Job {
             Some(sink) => self.acknowledge(sink.as_ref()).await,
             None => None,
         };
+        let every = typing_interval(self.shared.snapshot.load().config());
         let typing = sink.map(|sink| {
             let stop = CancellationToken::new();
             tokio::spawn(keep_typing(
                 sink,
                 self.inbound.conversation_id.clone(),
+                every,
                 stop.clone(),
             ));
-            stop
+            stop.drop_guard()
         });
         let answer = match self.shared.agents.submit(request, None).await {
             Submission::Accepted(ticket) | Submission::InFlight(ticket) => Answer::Ticket(ticket),
@@ -153,14 +174,19 @@ fn is_bare_command(text: &str) -> bool {
     trimmed.starts_with('/') && !trimmed.contains('\n') || openclaw_agent::is_abort_trigger(trimmed)
 }
 
-async fn keep_typing(sink: Arc<dyn OutboundSink>, conversation: String, stop: CancellationToken) {
+async fn keep_typing(
+    sink: Arc<dyn OutboundSink>,
+    conversation: String,
+    every: Duration,
+    stop: CancellationToken,
+) {
     loop {
         if let Err(error) = sink.typing(&conversation).await {
             tracing::debug!(target: "discord", %error, "typing indicator failed");
         }
         tokio::select! {
             () = stop.cancelled() => return,
-            () = tokio::time::sleep(TYPING_EVERY) => {}
+            () = tokio::time::sleep(every) => {}
         }
     }
 }
@@ -177,9 +203,7 @@ impl Running {
             Answer::Ticket(ticket) => ticket.outcome().await,
             Answer::Done(outcome) => Some(outcome),
             Answer::Stopped(run_ids) => {
-                if let Some(stop) = typing {
-                    stop.cancel();
-                }
+                drop(typing);
                 let text = if run_ids.is_empty() {
                     "Nothing to stop."
                 } else {
@@ -190,9 +214,7 @@ impl Running {
                 return;
             }
         };
-        if let Some(stop) = typing {
-            stop.cancel();
-        }
+        drop(typing);
         let Some(outcome) = outcome else {
             // The runtime went away (shutdown): leave the message to be answered after restart.
             return;
