@@ -13,6 +13,7 @@
 //! p99 overhead ≤ 5 ms at 8 clients, RSS flat within 5 % over 100k turns; ≤ 20 ms to healthy
 //! and ≤ 10 MB idle RSS for start-up.
 
+mod discord;
 mod driver;
 mod fake_model;
 mod gateway;
@@ -38,6 +39,7 @@ const USAGE: &str = "usage: openclaw-bench [all|startup|turns|soak] [options]
   startup        spawn → /health, idle RSS, WS handshakes/s
   turns          turns/s and latency via chat.send and /v1/chat/completions
   soak           many turns through one gateway, watching its RSS
+  discord        messages through a fake Discord: messages/s, CPU/message, peak RSS
 
 options (turns):
   --levels 1,8,64        client counts
@@ -47,6 +49,9 @@ options (turns):
   --session-turns N      turns per session before a client moves on (default 50)
   --connections 0,8      WS layouts: 0 = one connection per client, N = clients share N
                          connections (default 0,8; soak: one value, default 0)
+options (discord):
+  --messages N           messages sent (default 2000)
+  --channels N           channels they are spread over, one session each (default 16)
 options (soak):
   --turns N              turns measured (default 100000)
   --clients N            concurrent clients (default 64)
@@ -62,6 +67,7 @@ enum Command {
     Startup,
     Turns(TurnsOptions),
     Soak(SoakOptions),
+    Discord(discord::DiscordOptions),
     Help,
 }
 
@@ -73,6 +79,7 @@ fn parse_args(args: &[String]) -> anyhow::Result<Command> {
     };
     let mut turns = TurnsOptions::default();
     let mut soak = SoakOptions::default();
+    let mut discord_options = discord::DiscordOptions::default();
     let mut iter = rest.iter();
     while let Some(flag) = iter.next() {
         if flag == "--help" || flag == "-h" {
@@ -117,6 +124,8 @@ fn parse_args(args: &[String]) -> anyhow::Result<Command> {
                     .context("--clients is too large for this machine")?;
             }
             "--warmup-turns" => soak.warmup_turns = number()?,
+            "--messages" => discord_options.messages = number()?.max(1),
+            "--channels" => discord_options.channels = number()?.max(1),
             "--connections" => {
                 turns.connections = value
                     .split(',')
@@ -136,6 +145,7 @@ fn parse_args(args: &[String]) -> anyhow::Result<Command> {
         "startup" => Command::Startup,
         "turns" => Command::Turns(turns),
         "soak" => Command::Soak(soak),
+        "discord" => Command::Discord(discord_options),
         "help" | "--help" | "-h" => Command::Help,
         other => bail!("unknown benchmark {other:?}\n\n{USAGE}"),
     })
@@ -159,6 +169,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Startup => startup::run(&bin).await?,
         Command::Turns(options) => turns::run(&bin, &options).await?,
         Command::Soak(options) => soak::run(&bin, &options).await?,
+        Command::Discord(options) => discord::run(&bin, &options).await?,
         Command::Help => {}
     }
     Ok(())

@@ -21,6 +21,18 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
         .context("VmRSS missing from /proc/<pid>/status")
 }
 
+/// Peak resident set size of `pid` in KiB (`VmHWM`: the high-water mark since it started).
+pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("reading /proc/{pid}/status (has the gateway exited?)"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .context("VmHWM missing from /proc/<pid>/status")
+}
+
 /// User + system CPU time of a process (`pid` may be `"self"`).
 pub fn cpu_time(pid: &str) -> anyhow::Result<Duration> {
     let path = format!("/proc/{pid}/stat");

@@ -7,6 +7,7 @@
 
 mod envelope;
 mod reply;
+mod typing;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub struct Dispatcher {
     shared: Arc<Shared>,
     pairing: PairingStore,
     history: GroupHistory,
+    typing: typing::Typing,
     in_flight: Arc<Semaphore>,
     tasks: TaskTracker,
 }
@@ -54,6 +56,7 @@ pub fn spawn(
         pairing: PairingStore::new(shared.paths.credentials_dir.clone()),
         shared,
         history: GroupHistory::default(),
+        typing: typing::Typing::default(),
         in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
         tasks: TaskTracker::new(),
     });
@@ -185,6 +188,7 @@ impl Dispatcher {
                     allowed,
                     history,
                     account,
+                    typing: self.typing.clone(),
                 };
                 // Submitting here, in arrival order, keeps a session's messages in order;
                 // waiting for and delivering the answer runs beside the queue.

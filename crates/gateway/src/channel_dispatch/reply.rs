@@ -2,7 +2,6 @@
 //! queue — keep "typing…" up, wait for the answer, shape and chunk it, and send it.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use openclaw_agent::{
     AbortReason, Delivery, RunOutcome, RunStatus, RunTicket, Submission, TurnRequest,
@@ -18,32 +17,11 @@ use openclaw_channels::reply::{
 };
 use openclaw_channels::routing::Route;
 use openclaw_store::IngressState;
-use tokio_util::sync::CancellationToken;
 
 use super::envelope::{self, HistoryEntry};
 use super::finish;
+use super::typing::{Typing, TypingGuard, typing_interval};
 use crate::state::Shared;
-
-/// How often "typing…" is refreshed unless `session.typingIntervalSeconds` (or
-/// `agents.defaults.typingIntervalSeconds`) says otherwise; Discord shows it for about 10 s.
-const DEFAULT_TYPING_EVERY: Duration = Duration::from_secs(6);
-
-fn typing_interval(config: &openclaw_config::Config) -> Duration {
-    config
-        .session
-        .as_ref()
-        .and_then(|s| s.typing_interval_seconds)
-        .or_else(|| {
-            config
-                .agents
-                .as_ref()
-                .and_then(|a| a.defaults.as_ref())
-                .and_then(|d| d.typing_interval_seconds)
-        })
-        .map_or(DEFAULT_TYPING_EVERY, |secs| {
-            Duration::from_secs(secs.max(1))
-        })
-}
 
 /// The reaction used when `messages.ackReaction` is unset and the agent has no emoji.
 const DEFAULT_ACK_REACTION: &str = "👀";
@@ -56,14 +34,15 @@ pub struct Job {
     pub allowed: Allowed,
     pub history: Vec<HistoryEntry>,
     pub account: DiscordAccount,
+    pub typing: Typing,
 }
 
 /// A submitted message waiting for its answer.
 pub struct Running {
     job: Job,
     answer: Answer,
-    /// Dropping it stops the typing loop (also when this value is dropped undelivered).
-    typing: Option<tokio_util::sync::DropGuard>,
+    /// Dropping it releases the conversation's typing loop (also when dropped undelivered).
+    typing: Option<TypingGuard>,
     ack: Option<String>,
 }
 
@@ -104,14 +83,15 @@ impl Job {
         };
         let every = typing_interval(self.shared.snapshot.load().config());
         let typing = sink.map(|sink| {
-            let stop = CancellationToken::new();
-            tokio::spawn(keep_typing(
+            self.typing.hold(
+                format!(
+                    "{}:{}:{}",
+                    self.inbound.channel, self.inbound.account_id, self.inbound.conversation_id
+                ),
                 sink,
                 self.inbound.conversation_id.clone(),
                 every,
-                stop.clone(),
-            ));
-            stop.drop_guard()
+            )
         });
         let answer = match self.shared.agents.submit(request, None).await {
             Submission::Accepted(ticket) | Submission::InFlight(ticket) => Answer::Ticket(ticket),
@@ -172,23 +152,6 @@ impl Job {
 fn is_bare_command(text: &str) -> bool {
     let trimmed = text.trim();
     trimmed.starts_with('/') && !trimmed.contains('\n') || openclaw_agent::is_abort_trigger(trimmed)
-}
-
-async fn keep_typing(
-    sink: Arc<dyn OutboundSink>,
-    conversation: String,
-    every: Duration,
-    stop: CancellationToken,
-) {
-    loop {
-        if let Err(error) = sink.typing(&conversation).await {
-            tracing::debug!(target: "discord", %error, "typing indicator failed");
-        }
-        tokio::select! {
-            () = stop.cancelled() => return,
-            () = tokio::time::sleep(every) => {}
-        }
-    }
 }
 
 impl Running {
