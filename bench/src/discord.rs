@@ -80,9 +80,11 @@ pub async fn run(bin: &Path, options: &DiscordOptions) -> anyhow::Result<()> {
     }
     let expected = usize::try_from(options.messages).unwrap_or(usize::MAX);
     discord
-        .wait_until("every message answered", Duration::from_secs(20 + options.messages / 10), |d| {
-            d.sent_messages().len() >= expected
-        })
+        .wait_until(
+            "every message answered",
+            Duration::from_secs(20 + options.messages / 10),
+            |d| d.sent_messages().len() >= expected,
+        )
         .await
         .with_context(|| {
             format!(
@@ -95,6 +97,23 @@ pub async fn run(bin: &Path, options: &DiscordOptions) -> anyhow::Result<()> {
     let peak = procfs::peak_rss_kib(pid)?;
     let after = procfs::rss_kib(pid)?;
     let rate = options.messages as f64 / elapsed.as_secs_f64();
+    let mut calls: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for call in discord.rest_calls() {
+        let shape: Vec<&str> = call
+            .path
+            .split('/')
+            .map(|part| {
+                if part.bytes().all(|b| b.is_ascii_digit()) && !part.is_empty() {
+                    "{id}"
+                } else {
+                    part
+                }
+            })
+            .collect();
+        *calls
+            .entry(format!("{} {}", call.method, shape.join("/")))
+            .or_default() += 1;
+    }
     println!("## Discord end to end (release gateway, fake Discord, instant fake model)");
     println!();
     println!(
@@ -122,5 +141,11 @@ pub async fn run(bin: &Path, options: &DiscordOptions) -> anyhow::Result<()> {
         "| gateway peak RSS (VmHWM) | {:.1} MB | ≤ 25.6 MB (256 MB / 10) |",
         mib(peak)
     );
+    println!();
+    let listed: Vec<String> = calls
+        .iter()
+        .map(|(route, n)| format!("{route} ×{n}"))
+        .collect();
+    println!("REST calls the gateway made: {}.", listed.join(", "));
     Ok(())
 }
