@@ -2,7 +2,7 @@
 //! channel message id) before it is handed on, so a crash loses nothing and a redelivery
 //! (a gateway resume replaying events) is answered once.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use openclaw_store::{IngressRecord, Store};
 use tokio::sync::mpsc;
@@ -24,7 +24,9 @@ pub struct Accepted {
 /// Where channel sources deliver.
 #[derive(Clone)]
 pub struct IngressQueue {
-    store: Option<Arc<Store>>,
+    /// Weak: the gateway owns the store and closes it at shutdown (waiting for its writes);
+    /// a queue kept alive by a connection task must not hold it open.
+    store: Option<Weak<Store>>,
     queue: mpsc::Sender<Accepted>,
 }
 
@@ -34,14 +36,19 @@ pub struct IngressQueue {
 pub struct IngressClosed;
 
 impl IngressQueue {
-    pub fn new(store: Option<Arc<Store>>) -> (Self, mpsc::Receiver<Accepted>) {
+    pub fn new(store: Option<&Arc<Store>>) -> (Self, mpsc::Receiver<Accepted>) {
         let (queue, receiver) = mpsc::channel(INGRESS_QUEUE);
+        let store = store.map(Arc::downgrade);
         (Self { store, queue }, receiver)
     }
 
     /// Records and forwards one message. Returns `Ok(false)` for a message seen before.
     pub async fn deliver(&self, inbound: Inbound) -> Result<bool, IngressClosed> {
-        let ingress_id = match &self.store {
+        let store = match &self.store {
+            None => None,
+            Some(weak) => Some(weak.upgrade().ok_or(IngressClosed)?),
+        };
+        let ingress_id = match &store {
             None => None,
             Some(store) => {
                 let payload = serde_json::to_string(&inbound).unwrap_or_default();

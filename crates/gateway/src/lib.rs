@@ -245,7 +245,7 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
     };
     let store = Arc::new(open_store(&paths).await?);
     let agents = start_agents(&env, &paths, &loaded, store.clone())?;
-    let (ingress, inbound) = openclaw_channels::ingress::IngressQueue::new(Some(store.clone()));
+    let (ingress, inbound) = openclaw_channels::ingress::IngressQueue::new(Some(&store));
     let channels = Arc::new(openclaw_channels::manager::ChannelManager::new(
         ingress.clone(),
     ));

@@ -189,3 +189,30 @@ async fn reqwest_status(url: &str) -> u16 {
         .and_then(|code| code.parse().ok())
         .unwrap()
 }
+
+#[tokio::test]
+async fn a_graceful_stop_with_discord_running_closes_the_store_cleanly() {
+    let discord = FakeDiscord::start().await.unwrap();
+    let model = FakeLlm::start().await.unwrap();
+    model.set_default_reply(Some(FakeReply::text(&["bye"])));
+    let mut gateway = start_logged_in(&discord, &model, seed_discord(GUILD_ID), None).await;
+    discord
+        .send_message(&IncomingMessage::in_channel(CHANNEL_ID, USER_ID, "hello"))
+        .unwrap();
+    discord
+        .wait_for_messages(CHANNEL_ID, 1, WAIT)
+        .await
+        .unwrap();
+    gateway.signal(openclaw_testkit::Signal::Term).unwrap();
+    let status = gateway.wait_exit(WAIT).await.expect("the gateway exits");
+    assert!(status.success(), "{status:?}: {:?}", gateway.output());
+    // Every store write was committed before the lock was released: nothing kept it open.
+    assert!(
+        !gateway
+            .output()
+            .iter()
+            .any(|line| line.contains("still in use at shutdown")),
+        "{:?}",
+        gateway.output()
+    );
+}
