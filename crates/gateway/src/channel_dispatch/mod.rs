@@ -11,6 +11,7 @@ mod typing;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use openclaw_channels::access::{
     self, AccessContext, Decision, MentionPatterns, MessageFacts, is_control_command,
@@ -31,6 +32,11 @@ use envelope::GroupHistory;
 
 /// Turns in flight from channels at once; more wait (the agent lanes bound the real work).
 const MAX_IN_FLIGHT: usize = 64;
+
+/// How often finished ingress rows are forgotten, and how long they are kept (long enough to
+/// recognise any redelivery: Discord's resumes replay minutes, not days).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+const KEEP_FINISHED: Duration = Duration::from_secs(24 * 3600);
 
 /// Unfinished messages re-processed at start-up (older ones than this many stay recorded).
 const RECOVERY_LIMIT: usize = 1000;
@@ -62,8 +68,16 @@ pub fn spawn(
     });
     tokio::spawn(async move {
         let recovery = dispatcher.tasks.spawn(recover(dispatcher.clone(), ingress));
-        while let Some(accepted) = queue.recv().await {
-            dispatcher.clone().handle(accepted).await;
+        let mut prune = tokio::time::interval(PRUNE_EVERY);
+        prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                accepted = queue.recv() => match accepted {
+                    Some(accepted) => dispatcher.clone().handle(accepted).await,
+                    None => break,
+                },
+                _ = prune.tick() => dispatcher.prune().await,
+            }
         }
         recovery.abort();
         dispatcher.tasks.close();
@@ -136,7 +150,10 @@ impl Dispatcher {
             .clone()
             .unwrap_or_default();
         let route = route_of(&config, &inbound);
-        let approved = {
+        // Approved senders only matter for DMs: a guild message does not read the file.
+        let approved = if inbound.conversation != Conversation::Direct {
+            Vec::new()
+        } else {
             let pairing = self.pairing.clone();
             tokio::task::spawn_blocking(move || pairing.allowed_senders("discord"))
                 .await
@@ -149,7 +166,12 @@ impl Dispatcher {
                 })
                 .unwrap_or_default()
         };
-        let patterns = MentionPatterns::for_agent(&config, &route.agent_id);
+        // Mention patterns are regexes compiled per message; DMs need no mention at all.
+        let patterns = if inbound.conversation == Conversation::Direct {
+            MentionPatterns::compile::<&str>(&[])
+        } else {
+            MentionPatterns::for_agent(&config, &route.agent_id)
+        };
         let facts = facts_of(&inbound);
         let commands = config.commands.as_ref();
         let context = AccessContext {
@@ -247,6 +269,26 @@ impl Dispatcher {
         let target = Target::Conversation(inbound.conversation_id.clone());
         if let Err(error) = sink.send_text(&target, &text, None).await {
             tracing::warn!(target: "discord", %error, "cannot send the pairing code");
+        }
+    }
+
+    /// Forgets finished ingress rows older than [`KEEP_FINISHED`], so the table stays small.
+    async fn prune(&self) {
+        let Some(store) = self.shared.store() else {
+            return;
+        };
+        let keep_ms = i64::try_from(KEEP_FINISHED.as_millis()).unwrap_or(i64::MAX);
+        match store
+            .prune_ingress(openclaw_store::now_ms().saturating_sub(keep_ms))
+            .await
+        {
+            Ok(0) => {}
+            Ok(pruned) => {
+                tracing::debug!(target: "channels", pruned, "forgot finished inbound messages");
+            }
+            Err(error) => {
+                tracing::warn!(target: "channels", %error, "cannot prune finished inbound messages");
+            }
         }
     }
 
