@@ -266,9 +266,16 @@ pub async fn run(request: RunRequest) -> Result<(), RunError> {
     shared.refresh_sessions_summary().await;
     let agent_events = agent_events::spawn(shared.clone());
     let dispatcher = channel_dispatch::spawn(shared.clone(), inbound, ingress);
-    if let Some(config) = shared.snapshot.load().loaded.config.clone() {
-        shared.channels.apply(&config, &shared.env);
-    }
+    // Also without a config file (`--allow-unconfigured`): DISCORD_BOT_TOKEN alone starts
+    // Discord, as in OpenClaw.
+    let config = shared
+        .snapshot
+        .load()
+        .loaded
+        .config
+        .clone()
+        .unwrap_or_default();
+    shared.channels.apply(&config, &shared.env);
     let signals = signals::spawn(shared.clone());
     let result = server::serve(shared.clone()).await;
     signals.abort();

@@ -216,3 +216,31 @@ async fn a_graceful_stop_with_discord_running_closes_the_store_cleanly() {
         gateway.output()
     );
 }
+
+#[tokio::test]
+async fn the_env_token_alone_starts_discord_without_a_config_file() {
+    let discord = FakeDiscord::start().await.unwrap();
+    let state = tempfile::Builder::new()
+        .prefix("openclaw-discord-noconfig-")
+        .tempdir()
+        .unwrap();
+    let spawn = openclaw_testkit::process::GatewaySpawn::new(crate::ws_support::bin())
+        .args(["gateway", "--allow-unconfigured"])
+        .state_dir(openclaw_testkit::process::StateDir::Path(
+            state.path().to_path_buf(),
+        ))
+        .env("OPENCLAW_GATEWAY_TOKEN", crate::ws_support::TOKEN)
+        .env("DISCORD_BOT_TOKEN", discord.token())
+        .env("OPENCLAW_DISCORD_API_URL", discord.api_url())
+        .env("OPENCLAW_DISCORD_GATEWAY_URL", discord.gateway_url());
+    let mut gateway = openclaw_testkit::process::GatewayProcess::spawn(spawn)
+        .await
+        .unwrap();
+    gateway.wait_healthy(WAIT).await.unwrap();
+    assert!(!state.path().join("openclaw.json").exists());
+    discord.wait_identified(1, WAIT).await.unwrap();
+    gateway
+        .wait_for_line("logged in to discord as", WAIT)
+        .await
+        .unwrap();
+}
