@@ -50,9 +50,14 @@ impl IngressQueue {
         };
         let ingress_id = match &store {
             None => None,
-            Some(store) => {
-                let payload = serde_json::to_string(&inbound).unwrap_or_default();
-                match store
+            Some(store) => match serde_json::to_string(&inbound) {
+                // Unreachable for these plain types; without a payload the message could not
+                // be recovered, so it is processed unrecorded rather than recorded empty.
+                Err(error) => {
+                    tracing::warn!(target: "channels", %error, "cannot serialize an inbound message");
+                    None
+                }
+                Ok(payload) => match store
                     .record_ingress(
                         &inbound.channel,
                         &inbound.account_id,
@@ -80,8 +85,8 @@ impl IngressQueue {
                         );
                         None
                     }
-                }
-            }
+                },
+            },
         };
         self.queue
             .send(Accepted {

@@ -51,7 +51,8 @@ impl ConnectionIdentity {
 }
 
 struct Entry {
-    settings: DiscordAccount,
+    /// Shared with every message being checked against it (a reload swaps it whole).
+    settings: Arc<DiscordAccount>,
     status: StatusHandle,
     running: Option<Running>,
 }
@@ -67,6 +68,8 @@ struct Running {
 pub struct ChannelManager {
     ingress: IngressQueue,
     accounts: Mutex<BTreeMap<AccountKey, Entry>>,
+    /// Per channel, the account used when a caller names none (the settings decide it).
+    defaults: Mutex<BTreeMap<String, String>>,
     /// Accounts whose settings are unusable, with the reason.
     invalid: Mutex<Vec<AccountStatus>>,
     ladder: Ladder,
@@ -79,6 +82,7 @@ impl ChannelManager {
         Self {
             ingress,
             accounts: Mutex::new(BTreeMap::new()),
+            defaults: Mutex::new(BTreeMap::new()),
             invalid: Mutex::new(Vec::new()),
             ladder: Ladder::default(),
             tasks: TaskTracker::new(),
@@ -112,6 +116,7 @@ impl ChannelManager {
             invalid.push(status);
         }
         *lock(&self.invalid) = invalid;
+        lock(&self.defaults).insert("discord".to_owned(), settings.default_account_id.clone());
 
         let mut accounts = lock(&self.accounts);
         let stale: Vec<AccountKey> = accounts
@@ -132,7 +137,7 @@ impl ChannelManager {
                     account.enabled,
                     account.token_source.as_str(),
                 )),
-                settings: account.clone(),
+                settings: Arc::new(account.clone()),
                 running: None,
             });
             entry.status.update(|s| {
@@ -147,7 +152,7 @@ impl ChannelManager {
                     entry
                         .status
                         .set_state(ConnectionState::Misconfigured, Some(error.to_string()));
-                    entry.settings = account;
+                    entry.settings = Arc::new(account);
                     continue;
                 }
             };
@@ -157,7 +162,7 @@ impl ChannelManager {
                     .running
                     .as_ref()
                     .is_some_and(|r| r.identity == identity && !r.task.is_finished());
-            entry.settings = account.clone();
+            entry.settings = Arc::new(account.clone());
             if keep {
                 continue;
             }
@@ -230,7 +235,7 @@ impl ChannelManager {
 
     /// The current settings of a Discord account (policy is read per message, so edits apply
     /// without reconnecting).
-    pub fn discord_account(&self, account_id: &str) -> Option<DiscordAccount> {
+    pub fn discord_account(&self, account_id: &str) -> Option<Arc<DiscordAccount>> {
         lock(&self.accounts)
             .get(&("discord".to_owned(), account_id.to_owned()))
             .map(|entry| entry.settings.clone())
@@ -244,19 +249,13 @@ impl ChannelManager {
             .map(|running| running.sink.clone() as Arc<dyn OutboundSink>)
     }
 
-    /// The account to use when a caller names none: `default` if configured, else the first
-    /// in id order.
+    /// The account to use when a caller names none (`default` if configured, else the first
+    /// id), if that account is configured.
     pub fn default_account(&self, channel: &str) -> Option<String> {
-        let accounts = lock(&self.accounts);
-        let ids: Vec<&String> = accounts
-            .keys()
-            .filter(|(c, _)| c == channel)
-            .map(|(_, id)| id)
-            .collect();
-        ids.iter()
-            .find(|id| id.as_str() == "default")
-            .or(ids.first())
-            .map(|id| (*id).clone())
+        let id = lock(&self.defaults).get(channel).cloned()?;
+        lock(&self.accounts)
+            .contains_key(&(channel.to_owned(), id.clone()))
+            .then_some(id)
     }
 
     /// Checks an account's token against the channel's API (`channels.status --probe`).

@@ -56,6 +56,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+fn is_ws_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
 /// OpenClaw upgrades a WebSocket on any path; the `/v1/*` routes must not swallow one.
 async fn upgrade_first(
     State(state): State<AppState>,
@@ -63,12 +70,7 @@ async fn upgrade_first(
     request: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let is_upgrade = request
-        .headers()
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    if is_upgrade {
+    if is_ws_upgrade(request.headers()) {
         return fallback(State(state), ConnectInfo(peer), request).await;
     }
     next.run(request).await
@@ -214,11 +216,7 @@ async fn fallback(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
-    let is_upgrade = request
-        .headers()
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let is_upgrade = is_ws_upgrade(request.headers());
     if !is_upgrade {
         return crate::control_ui::serve(
             &state.shared,

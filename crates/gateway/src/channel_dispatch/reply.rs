@@ -10,7 +10,7 @@ use openclaw_channels::access::{Allowed, ChatKind};
 use openclaw_channels::chunk::{ChunkOptions, chunk_text};
 use openclaw_channels::discord::settings::DiscordAccount;
 use openclaw_channels::inbound::Inbound;
-use openclaw_channels::outbound::{OutboundSink, Target};
+use openclaw_channels::outbound::Target;
 use openclaw_channels::reply::{
     ChatError, PrefixContext, ReplyTarget, apply_prefix, error_text, reply_targets,
     resolve_response_prefix, shape_reply,
@@ -33,7 +33,7 @@ pub struct Job {
     pub route: Route,
     pub allowed: Allowed,
     pub history: Vec<HistoryEntry>,
-    pub account: DiscordAccount,
+    pub account: Arc<DiscordAccount>,
     pub typing: Typing,
 }
 
@@ -77,10 +77,8 @@ impl Job {
             .shared
             .channels
             .sink(&self.inbound.channel, &self.inbound.account_id);
-        let ack = match &sink {
-            Some(sink) => self.acknowledge(sink.as_ref()).await,
-            None => None,
-        };
+        // Decided here, sent by the delivery task: a REST call must not hold up the queue.
+        let ack = sink.as_ref().and_then(|_| self.ack_emoji());
         let every = typing_interval(self.shared.snapshot.load().config());
         let typing = sink.map(|sink| {
             self.typing.hold(
@@ -107,7 +105,7 @@ impl Job {
     }
 
     /// The ack reaction, when `messages.ackReactionScope` covers this message.
-    async fn acknowledge(&self, sink: &dyn OutboundSink) -> Option<String> {
+    fn ack_emoji(&self) -> Option<String> {
         let config = self.shared.snapshot.load();
         let messages = config.config().messages.as_ref();
         let emoji = match messages.and_then(|m| m.ack_reaction.as_deref()) {
@@ -128,9 +126,15 @@ impl Job {
             "group-mentions" => group && self.allowed.require_mention && self.allowed.was_mentioned,
             _ => false,
         };
-        if !applies {
-            return None;
-        }
+        applies.then_some(emoji)
+    }
+
+    /// Adds the ack reaction; `None` when it could not be added (nothing to remove later).
+    async fn acknowledge(&self, emoji: String) -> Option<String> {
+        let sink = self
+            .shared
+            .channels
+            .sink(&self.inbound.channel, &self.inbound.account_id)?;
         match sink
             .react(
                 &self.inbound.conversation_id,
@@ -162,6 +166,10 @@ impl Running {
             typing,
             ack,
         } = self;
+        let ack = match ack {
+            Some(emoji) => job.acknowledge(emoji).await,
+            None => None,
+        };
         let outcome = match answer {
             Answer::Ticket(ticket) => ticket.outcome().await,
             Answer::Done(outcome) => Some(outcome),
