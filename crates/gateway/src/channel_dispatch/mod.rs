@@ -267,9 +267,12 @@ impl Dispatcher {
             return;
         };
         let target = Target::Conversation(inbound.conversation_id.clone());
-        if let Err(error) = sink.send_text(&target, &text, None).await {
-            tracing::warn!(target: "discord", %error, "cannot send the pairing code");
-        }
+        // Sent beside the queue, like replies: a REST call must not hold up other messages.
+        self.tasks.spawn(async move {
+            if let Err(error) = sink.send_text(&target, &text, None).await {
+                tracing::warn!(target: "discord", %error, "cannot send the pairing code");
+            }
+        });
     }
 
     /// Forgets finished ingress rows older than [`KEEP_FINISHED`], so the table stays small.
