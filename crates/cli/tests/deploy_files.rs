@@ -16,6 +16,8 @@
 //! Docker itself is not needed (nor available in CI); `hadolint deploy/Dockerfile` lints the file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "deploy_files/image.rs"]
+mod image;
 #[path = "deploy_files/parse.rs"]
 mod parse;
 
@@ -115,7 +117,11 @@ fn fly_words(command: &str) -> Vec<String> {
 fn dockerfile_builds_the_binary_the_way_the_workspace_pins_it() {
     let deploy = Deploy::load();
     let stages = &deploy.docker.stages;
-    assert_eq!(stages.len(), 2, "one build stage, one runtime stage");
+    assert_eq!(
+        stages.len(),
+        3,
+        "a build stage, a stage assembling the runtime tree, the image itself"
+    );
     let rust_version = read("Cargo.toml")
         .lines()
         .find_map(|l| l.trim().strip_prefix("rust-version = "))
@@ -131,7 +137,8 @@ fn dockerfile_builds_the_binary_the_way_the_workspace_pins_it() {
             && i.rest
                 .contains("cargo build --release --locked -p openclaw")
     }));
-    assert_eq!(stages[1][0].rest, "debian:bookworm-slim");
+    assert_eq!(stages[1][0].rest, "debian:bookworm-slim AS rootfs");
+    assert_eq!(stages[2][0].rest, "scratch");
     let copy = deploy.docker.final_all("COPY");
     assert!(
         copy.iter()
@@ -152,7 +159,7 @@ fn dockerfile_builds_the_binary_the_way_the_workspace_pins_it() {
 #[test]
 fn dockerfile_shell_snippets_parse() {
     let deploy = Deploy::load();
-    // RUN's shell form runs under /bin/sh; the HEALTHCHECK names bash itself.
+    // RUN's shell form and the HEALTHCHECK run under /bin/sh (busybox in the image).
     let runs = deploy
         .docker
         .stages
@@ -173,12 +180,12 @@ fn dockerfile_shell_snippets_parse() {
         assert!(status.success(), "RUN {script:?} is not valid sh");
     }
     let check = deploy.healthcheck();
-    assert_eq!(check[..2], ["bash", "-c"]);
-    let status = std::process::Command::new("bash")
+    assert_eq!(check[..2], ["sh", "-c"]);
+    let status = std::process::Command::new("sh")
         .args(["-n", "-c", &check[2]])
         .status()
         .unwrap();
-    assert!(status.success(), "HEALTHCHECK script is not valid bash");
+    assert!(status.success(), "HEALTHCHECK script is not valid sh");
 }
 
 #[test]
@@ -493,7 +500,8 @@ async fn wait_started(gateway: &GatewayProcess) {
     }
 }
 
-/// Runs the image's HEALTHCHECK command unmodified (it reads the port from the lock file).
+/// Runs the image's HEALTHCHECK command unmodified (it reads the port from the lock file) with
+/// the host's `sh` and `wget`; inside the image they are busybox's (see `image.rs`).
 async fn healthcheck_passes(deploy: &Deploy, data: &Path) -> bool {
     let command = deploy.healthcheck();
     let status = tokio::process::Command::new(&command[0])
@@ -506,7 +514,7 @@ async fn healthcheck_passes(deploy: &Deploy, data: &Path) -> bool {
     tokio::time::timeout(Duration::from_secs(10), status)
         .await
         .expect("the health check finishes")
-        .expect("bash runs")
+        .expect("sh runs")
         .success()
 }
 
