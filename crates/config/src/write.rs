@@ -206,7 +206,10 @@ fn backup_current(path: &Path) -> Result<Option<PathBuf>, ConfigWriteError> {
         }
     }
     let bak = backup_path(path, 0);
-    fs::copy(path, &bak).map_err(io("back up", path))?;
+    // Written 0600 whatever the original's mode: the config can hold secrets, and `fs::copy`
+    // would carry a world-readable mode over to every backup generation.
+    let current = fs::read(path).map_err(io("back up", path))?;
+    write_private_file(&bak, &current)?;
     Ok(Some(bak))
 }
 
@@ -214,6 +217,20 @@ fn backup_current(path: &Path) -> Result<Option<PathBuf>, ConfigWriteError> {
 mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[cfg(unix)]
+    #[test]
+    fn backup_is_private_even_when_the_original_is_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("openclaw.json");
+        fs::write(&path, "{}\n").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let bak = backup_current(&path).unwrap().unwrap();
+        assert_eq!(fs::read_to_string(&bak).unwrap(), "{}\n");
+        let mode = fs::metadata(&bak).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 
     #[test]
     fn stamp_replaces_meta_values_and_keeps_other_meta() {
