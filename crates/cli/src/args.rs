@@ -79,6 +79,30 @@ pub enum GatewayAction {
     Health(HealthArgs),
     /// Gateway status (same as `openclaw status`).
     Status(StatusArgs),
+    /// Install the gateway as a systemd user service (openclaw-gateway.service) and start it.
+    Install(GatewayInstallArgs),
+    /// Stop and remove the systemd user service (config and state stay).
+    Uninstall(GatewayUninstallArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct GatewayInstallArgs {
+    /// Port the service's gateway listens on (default: OPENCLAW_GATEWAY_PORT, gateway.port, 18789).
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Rewrite an installed unit (the old one is kept as .bak).
+    #[arg(long)]
+    pub force: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct GatewayUninstallArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Default, Clone)]
@@ -512,9 +536,19 @@ pub struct OnboardArgs {
     /// No prompts: everything comes from flags and the environment.
     #[arg(long)]
     pub non_interactive: bool,
-    /// local (run a gateway here) | remote (not supported by this wizard yet).
-    #[arg(long, value_name = "MODE", default_value = "local")]
-    pub mode: String,
+    /// local (run a gateway here) | remote (this machine is a client of a gateway elsewhere).
+    /// Without it the wizard asks (quickstart: local); --non-interactive defaults to local.
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+    /// Remote mode: the gateway's WebSocket URL (wss://host or ws://127.0.0.1:PORT).
+    #[arg(long, value_name = "URL")]
+    pub remote_url: Option<String>,
+    /// Remote mode: the remote gateway's token (its gateway.auth.token).
+    #[arg(long, value_name = "TOKEN")]
+    pub remote_token: Option<String>,
+    /// Remote mode: do not try to connect to the remote gateway.
+    #[arg(long)]
+    pub skip_health: bool,
     /// quickstart | advanced | manual (accepted; the questions are the same).
     #[arg(long, value_name = "FLOW")]
     pub flow: Option<String>,
@@ -567,7 +601,7 @@ pub struct OnboardArgs {
     /// in newer OpenClaw; accepted here).
     #[arg(long)]
     pub accept_risk: bool,
-    /// Accepted for compatibility: install a service yourself (deploy/openclaw.service).
+    /// Install the gateway as a systemd user service (openclaw-gateway.service) and start it.
     #[arg(long)]
     pub install_daemon: bool,
     /// Print a JSON summary.
@@ -592,6 +626,10 @@ pub struct SecurityAuditArgs {
     /// Also scan session transcripts and logs for loose permissions.
     #[arg(long)]
     pub deep: bool,
+    /// Apply the safe fixes first (open group policies to allowlist, log redaction back on,
+    /// private modes for the state dir and secret files), then audit again.
+    #[arg(long)]
+    pub fix: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

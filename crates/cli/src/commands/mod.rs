@@ -29,6 +29,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Some(GatewayAction::Call(args)) => remote::call(&ctx, args).await,
             Some(GatewayAction::Health(args)) => remote::health(&ctx, args).await,
             Some(GatewayAction::Status(args)) => remote::status(&ctx, args).await,
+            Some(GatewayAction::Install(args)) => Ok(onboard::gateway_install(&ctx, &args)),
+            Some(GatewayAction::Uninstall(args)) => Ok(onboard::gateway_uninstall(&ctx, &args)),
         },
         Command::Health(args) => remote::health(&ctx, args).await,
         Command::Status(args) => remote::status(&ctx, args).await,

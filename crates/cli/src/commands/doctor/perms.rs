@@ -55,7 +55,10 @@ impl PermIssue {
 }
 
 /// Every path worth checking, with what it should be.
-fn targets(paths: &StatePaths, config: Option<&Config>) -> Vec<(PathBuf, u32, &'static str)> {
+pub(crate) fn targets(
+    paths: &StatePaths,
+    config: Option<&Config>,
+) -> Vec<(PathBuf, u32, &'static str)> {
     let mut out = vec![
         (paths.state_dir.clone(), 0o700, "State dir"),
         (paths.config_path.clone(), 0o600, "Config"),

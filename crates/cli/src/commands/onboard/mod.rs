@@ -1,21 +1,31 @@
-//! `openclaw onboard`: first-time setup. Picks a model provider and its key (stored as an auth
-//! profile in OpenClaw's `auth-profiles.json` format, or left in the environment), the gateway's
-//! port, bind and auth (a random token by default, even on loopback, like OpenClaw's wizard),
-//! and optionally Discord (token into `<state>/.env`, guild allowlist into the config); writes a
-//! minimal valid config through the config crate's writer and prints the next command.
+//! `openclaw onboard`: first-time setup, in one of two modes.
+//!
+//! Local (the default): picks a model provider and its key (stored as an auth profile in
+//! OpenClaw's `auth-profiles.json` format, or left in the environment), the gateway's port, bind
+//! and auth (a random token by default, even on loopback, like OpenClaw's wizard), and optionally
+//! Discord (token into `<state>/.env`, guild allowlist into the config); writes a minimal valid
+//! config through the config crate's writer, optionally installs the systemd user service
+//! (`daemon.rs`) and prints the next command. An existing config is never replaced without
+//! `--reset` (or a confirmation on a terminal); the writer keeps the old file as `.bak`.
+//!
+//! Remote (`remote.rs`): this machine becomes a client of a gateway elsewhere; only
+//! `gateway.mode`/`gateway.remote` are merged into the config, and the gateway is tried once.
 //!
 //! Interactive by default (arrow-key prompts, `prompts.rs`); `--non-interactive` takes
-//! everything from flags and the environment. An existing config is never replaced without
-//! `--reset` (or a confirmation on a terminal); the writer keeps the old file as `.bak`.
+//! everything from flags and the environment.
 
+mod daemon;
 mod prompts;
+mod remote;
 mod write;
+
+pub use daemon::{gateway_install, gateway_uninstall};
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use openclaw_config::Env;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::doctor::fix::generate_token;
 use crate::args::OnboardArgs;
@@ -104,6 +114,8 @@ pub struct Plan {
     pub token_generated: bool,
     pub discord: Option<DiscordPlan>,
     pub workspace: Option<String>,
+    /// Install and start the systemd user service.
+    pub install_daemon: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -117,25 +129,41 @@ pub struct DiscordPlan {
 pub const BIND_MODES: [&str; 5] = ["loopback", "lan", "tailnet", "auto", "custom"];
 const DEFAULT_PORT: u16 = 18789;
 
-pub fn run(ctx: &Context, args: OnboardArgs) -> anyhow::Result<ExitCode> {
-    if args.mode.trim() != "local" {
-        eprintln!(
-            "onboard --mode {} is not supported here: for a client of a remote gateway run `openclaw config set gateway.mode remote` and `openclaw config set gateway.remote.url wss://…`.",
-            args.mode
-        );
-        return Ok(ExitCode::FAILURE);
+/// The two kinds of setup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Local,
+    Remote,
+}
+
+impl Mode {
+    fn parse(text: &str) -> Result<Mode, String> {
+        match text.trim() {
+            "local" => Ok(Mode::Local),
+            "remote" => Ok(Mode::Remote),
+            other => Err(format!("Invalid --mode {other:?}: use local or remote.")),
+        }
     }
-    let exists = ctx.paths.config_path.exists();
-    let plan = if args.non_interactive {
-        if exists && !args.reset {
-            eprintln!(
-                "A config already exists at {}; refusing to overwrite it. Pass --reset to replace it (the old file is kept as openclaw.json.bak), or edit it with `openclaw config set`.",
-                ctx.paths.config_path.display()
-            );
+}
+
+/// What the questions (or the flags) decided.
+pub enum Answers {
+    Local(Plan),
+    Remote(remote::RemotePlan),
+}
+
+pub fn run(ctx: &Context, args: OnboardArgs) -> anyhow::Result<ExitCode> {
+    let mode = match args.mode.as_deref().map(Mode::parse).transpose() {
+        Ok(mode) => mode,
+        Err(message) => {
+            eprintln!("{message}");
             return Ok(ExitCode::FAILURE);
         }
-        match from_flags(&args, &ctx.env) {
-            Ok(plan) => plan,
+    };
+    let exists = ctx.paths.config_path.exists();
+    let answers = if args.non_interactive {
+        match from_flags(ctx, &args, mode.unwrap_or(Mode::Local), exists) {
+            Ok(answers) => answers,
             Err(message) => {
                 eprintln!("{message}");
                 return Ok(ExitCode::FAILURE);
@@ -148,8 +176,8 @@ pub fn run(ctx: &Context, args: OnboardArgs) -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::FAILURE);
         }
-        match prompts::ask(ctx, &args, exists) {
-            Ok(Some(plan)) => plan,
+        match prompts::ask(ctx, &args, mode, exists) {
+            Ok(Some(answers)) => answers,
             Ok(None) => return Ok(ExitCode::FAILURE),
             Err(message) => {
                 eprintln!("{message}");
@@ -157,28 +185,96 @@ pub fn run(ctx: &Context, args: OnboardArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let applied = match write::apply(ctx, &plan) {
+    match answers {
+        Answers::Local(plan) => Ok(finish_local(ctx, &args, &plan)),
+        Answers::Remote(plan) => Ok(finish_remote(ctx, &args, &plan)),
+    }
+}
+
+fn from_flags(
+    ctx: &Context,
+    args: &OnboardArgs,
+    mode: Mode,
+    exists: bool,
+) -> Result<Answers, String> {
+    if mode == Mode::Remote {
+        return remote::from_flags(args, &ctx.env).map(Answers::Remote);
+    }
+    if exists && !args.reset {
+        return Err(format!(
+            "A config already exists at {}; refusing to overwrite it. Pass --reset to replace it (the old file is kept as openclaw.json.bak), or edit it with `openclaw config set`.",
+            ctx.paths.config_path.display()
+        ));
+    }
+    local_from_flags(args, &ctx.env).map(Answers::Local)
+}
+
+fn finish_local(ctx: &Context, args: &OnboardArgs, plan: &Plan) -> ExitCode {
+    let applied = match write::apply(ctx, plan) {
         Ok(applied) => applied,
         Err(message) => {
             eprintln!("{message}");
-            return Ok(ExitCode::FAILURE);
+            return ExitCode::FAILURE;
+        }
+    };
+    let daemon = plan.install_daemon.then(|| daemon::install(ctx, plan.port));
+    // With a running service the next step is checking it, not starting a second gateway.
+    let next = if daemon.as_ref().is_some_and(|d| d.started) {
+        "openclaw health"
+    } else {
+        "openclaw gateway"
+    };
+    if args.json {
+        let mut summary = write::summary_json(ctx, plan, &applied, next);
+        summary["daemon"] = daemon
+            .as_ref()
+            .map_or(Value::Null, daemon::DaemonOutcome::json);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
+        );
+        if let Some(outcome) = daemon.as_ref().filter(|d| !d.started) {
+            daemon::print_outcome(ctx, outcome);
+        }
+    } else {
+        if let Some(outcome) = &daemon {
+            daemon::print_outcome(ctx, outcome);
+        }
+        write::print_summary(ctx, plan, &applied, next);
+    }
+    ExitCode::SUCCESS
+}
+
+fn finish_remote(ctx: &Context, args: &OnboardArgs, plan: &remote::RemotePlan) -> ExitCode {
+    let applied = match remote::apply(ctx, plan, args.reset) {
+        Ok(applied) => applied,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
         }
     };
     if args.install_daemon {
         eprintln!(
-            "--install-daemon: not done by this binary; install the service yourself (a systemd unit ships as deploy/openclaw.service)."
+            "--install-daemon ignored: in remote mode no gateway runs on this machine (install the service where the gateway runs)."
         );
     }
+    let probe = remote::probe(plan);
     if args.json {
+        let summary = remote::summary_json(plan, &applied, &probe);
         println!(
             "{}",
-            serde_json::to_string_pretty(&write::summary_json(ctx, &plan, &applied))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
         );
+        if !matches!(
+            probe,
+            remote::Probe::Answered { .. } | remote::Probe::Skipped
+        ) {
+            remote::report_probe(plan, &probe);
+        }
     } else {
-        write::print_summary(ctx, &plan, &applied);
+        remote::print_summary(plan, &applied, &probe);
     }
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 /// The provider named by `--auth-choice`, else by the one key flag given, else by the first
@@ -246,7 +342,7 @@ pub fn check_bind(bind: &str) -> Result<String, String> {
     }
 }
 
-fn from_flags(args: &OnboardArgs, env: &Env) -> Result<Plan, String> {
+fn local_from_flags(args: &OnboardArgs, env: &Env) -> Result<Plan, String> {
     let provider = provider_from_flags(args, env)?;
     let bind = check_bind(args.gateway_bind.as_deref().unwrap_or("loopback"))?;
     let port = match args.gateway_port {
@@ -294,6 +390,7 @@ fn from_flags(args: &OnboardArgs, env: &Env) -> Result<Plan, String> {
         token_generated,
         discord,
         workspace: args.workspace.clone(),
+        install_daemon: args.install_daemon,
     })
 }
 

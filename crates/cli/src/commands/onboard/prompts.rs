@@ -1,10 +1,13 @@
 //! The interactive wizard: arrow-key prompts (cliclack). Answers default to what the flags say,
 //! so `openclaw onboard --gateway-port 3000` only asks the rest. Ctrl-C cancels without
-//! writing anything.
+//! writing anything. The first question is local or remote (as in OpenClaw's wizard).
 
+use openclaw_config::Env;
+
+use super::remote::{self, RemoteAuth, RemotePlan};
 use super::{
-    BIND_MODES, DEFAULT_PORT, DiscordPlan, KeySource, Plan, Provider, check_bind, env_set,
-    guild_ids,
+    Answers, BIND_MODES, DEFAULT_PORT, DiscordPlan, KeySource, Mode, Plan, Provider, check_bind,
+    env_set, guild_ids,
 };
 use crate::args::OnboardArgs;
 use crate::commands::doctor::fix::generate_token;
@@ -21,8 +24,39 @@ fn cancelled(err: std::io::Error) -> String {
 }
 
 /// Asks everything; `Ok(None)` when the user declined to replace an existing config.
-pub fn ask(ctx: &Context, args: &OnboardArgs, exists: bool) -> Result<Option<Plan>, String> {
+pub fn ask(
+    ctx: &Context,
+    args: &OnboardArgs,
+    mode: Option<Mode>,
+    exists: bool,
+) -> Result<Option<Answers>, String> {
     cliclack::intro("OpenClaw onboarding").map_err(cancelled)?;
+    let quickstart = args.flow.as_deref().map(str::trim) == Some("quickstart");
+    let mode = match mode {
+        Some(mode) => mode,
+        // OpenClaw's quickstart flow does not ask: it sets up this machine.
+        None if quickstart => Mode::Local,
+        None => cliclack::select("What do you want to set up?")
+            .item(
+                Mode::Local,
+                "Local gateway (this machine)",
+                "the gateway runs here",
+            )
+            .item(
+                Mode::Remote,
+                "Remote gateway (this machine is a client)",
+                "e.g. a gateway on Fly.io or a VPS",
+            )
+            .interact()
+            .map_err(cancelled)?,
+    };
+    if mode == Mode::Remote {
+        return ask_remote(ctx, args).map(|plan| Some(Answers::Remote(plan)));
+    }
+    ask_local(ctx, args, exists).map(|plan| plan.map(Answers::Local))
+}
+
+fn ask_local(ctx: &Context, args: &OnboardArgs, exists: bool) -> Result<Option<Plan>, String> {
     if exists && !args.reset {
         let replace = cliclack::confirm(format!(
             "{} already exists. Replace it? (the old file is kept as openclaw.json.bak)",
@@ -95,6 +129,7 @@ pub fn ask(ctx: &Context, args: &OnboardArgs, exists: bool) -> Result<Option<Pla
     } else {
         ask_discord(ctx)?
     };
+    let install_daemon = args.install_daemon || ask_daemon(ctx)?;
     cliclack::outro("Writing the config").map_err(cancelled)?;
     Ok(Some(Plan {
         provider,
@@ -105,7 +140,77 @@ pub fn ask(ctx: &Context, args: &OnboardArgs, exists: bool) -> Result<Option<Pla
         token_generated,
         discord,
         workspace: args.workspace.clone(),
+        install_daemon,
     }))
+}
+
+/// Offers the systemd user service where there is a systemd to install it into (not in most
+/// containers, where the question would only confuse).
+fn ask_daemon(ctx: &Context) -> Result<bool, String> {
+    if !cfg!(target_os = "linux") || !on_path(&ctx.env, "systemctl") {
+        return Ok(false);
+    }
+    cliclack::confirm("Install the gateway as a systemd user service? (starts now and at login)")
+        .initial_value(true)
+        .interact()
+        .map_err(cancelled)
+}
+
+fn on_path(env: &Env, program: &str) -> bool {
+    env.get("PATH")
+        .is_some_and(|path| std::env::split_paths(path).any(|dir| dir.join(program).is_file()))
+}
+
+fn ask_remote(ctx: &Context, args: &OnboardArgs) -> Result<RemotePlan, String> {
+    let suggested = args
+        .remote_url
+        .clone()
+        .or_else(|| remote::configured_url(ctx))
+        .unwrap_or_else(|| remote::DEFAULT_REMOTE_URL.to_owned());
+    let env = ctx.env.clone();
+    let url: String = cliclack::input("Gateway WebSocket URL")
+        .default_input(&suggested)
+        .validate(move |text: &String| remote::check_url(text, &env).map(|_| ()))
+        .interact()
+        .map_err(cancelled)?;
+    let url = remote::check_url(&url, &ctx.env)?;
+    let auth: &str = cliclack::select("How does this client authenticate?")
+        .item("token", "Token", "the remote gateway's gateway.auth.token")
+        .item(
+            "password",
+            "Password",
+            "the remote gateway's gateway.auth.password",
+        )
+        .item("none", "No auth", "only for a gateway that needs none")
+        .interact()
+        .map_err(cancelled)?;
+    let secret = |prompt: &str| {
+        cliclack::password(prompt)
+            .mask('▪')
+            .validate(|s: &String| {
+                if s.trim().is_empty() {
+                    Err("required; pick \"No auth\" if the gateway has none")
+                } else {
+                    Ok(())
+                }
+            })
+            .interact()
+            .map(|s| s.trim().to_owned())
+            .map_err(cancelled)
+    };
+    let auth = match (auth, args.remote_token.as_deref().map(str::trim)) {
+        ("token", Some(token)) if !token.is_empty() => RemoteAuth::Token(token.to_owned()),
+        ("token", _) => RemoteAuth::Token(secret("Gateway token")?),
+        ("password", _) => RemoteAuth::Password(secret("Gateway password")?),
+        _ => RemoteAuth::None,
+    };
+    let plan = RemotePlan {
+        url,
+        auth,
+        probe: !args.skip_health,
+    };
+    cliclack::outro("Writing the config").map_err(cancelled)?;
+    Ok(plan)
 }
 
 fn ask_provider(ctx: &Context) -> Result<Option<(Provider, KeySource)>, String> {

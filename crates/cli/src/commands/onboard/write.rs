@@ -168,6 +168,11 @@ fn upsert_env(path: &Path, name: &str, value: &str) -> Result<(), String> {
 
 /// Writes `text` to `path` atomically with mode 0600, creating the directory (0700).
 fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    write_file(path, text, 0o600)
+}
+
+/// Writes `text` to `path` atomically with `mode`, creating missing directories (0700).
+pub(super) fn write_file(path: &Path, text: &str, mode: u32) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let io =
         |action: &str, p: &Path, e: std::io::Error| format!("Cannot {action} {}: {e}", p.display());
@@ -189,8 +194,10 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(mode);
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     let result = options
         .open(&tmp)
         .and_then(|mut f| {
@@ -205,8 +212,9 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
     result
 }
 
-pub fn summary_json(ctx: &Context, plan: &Plan, applied: &Applied) -> Value {
+pub fn summary_json(ctx: &Context, plan: &Plan, applied: &Applied, next: &str) -> Value {
     json!({
+        "mode": "local",
         "configPath": applied.config_path.display().to_string(),
         "stateDir": ctx.paths.state_dir.display().to_string(),
         "backup": applied.backup.as_ref().map(|p| p.display().to_string()),
@@ -223,11 +231,11 @@ pub fn summary_json(ctx: &Context, plan: &Plan, applied: &Applied) -> Value {
             "guilds": d.guilds,
             "tokenStoredIn": applied.env_file.as_ref().map(|p| p.display().to_string()),
         })),
-        "next": "openclaw gateway",
+        "next": next,
     })
 }
 
-pub fn print_summary(ctx: &Context, plan: &Plan, applied: &Applied) {
+pub fn print_summary(ctx: &Context, plan: &Plan, applied: &Applied, next: &str) {
     println!("Wrote {}", applied.config_path.display());
     if let Some(backup) = &applied.backup {
         println!("Previous config kept as {}", backup.display());
@@ -281,6 +289,6 @@ pub fn print_summary(ctx: &Context, plan: &Plan, applied: &Applied) {
             );
         }
     }
-    println!("Next: openclaw gateway");
+    println!("Next: {next}");
     println!("Then: openclaw doctor (checks everything), openclaw security audit");
 }

@@ -1,9 +1,12 @@
-//! `openclaw security audit [--json] [--deep]`: configuration footguns, each with a severity
-//! (`critical`, `warn`, `info`) and a fix: a gateway reachable beyond loopback without a secret,
-//! weak secrets, open DM/group policies, `exec` in `full` mode, elevated tools, Control UI
+//! `openclaw security audit [--json] [--deep] [--fix]`: configuration footguns, each with a
+//! severity (`critical`, `warn`, `info`) and a fix: a gateway reachable beyond loopback without a
+//! secret, weak secrets, open DM/group policies, `exec` in `full` mode, elevated tools, Control UI
 //! break-glass flags, `web_fetch` into private networks, loose permissions on secrets, and
 //! secrets written into the config instead of `${ENV}` references. Exits 1 on any critical
-//! finding. JSON is OpenClaw's report shape: `{ts, summary:{critical,warn,info}, findings}`.
+//! finding. JSON is OpenClaw's report shape: `{ts, summary:{critical,warn,info}, findings}`;
+//! with `--fix` it is `{fix, report}` (see [`fix`]), the report being the audit after the fixes.
+
+mod fix;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -29,11 +32,13 @@ pub fn run(ctx: &Context, cmd: SecurityCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn audit(ctx: &Context, args: &SecurityAuditArgs) -> ExitCode {
+    // The fixes come first so the report shows what is left after them.
+    let fixed = args.fix.then(|| fix::apply(ctx));
     let findings = collect(ctx, args.deep);
     let critical = findings.iter().any(|f| f.severity == Severity::Critical);
     if args.json {
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-        let out = json!({
+        let report = json!({
             "ts": super::sessions::now_ms(),
             "configPath": ctx.paths.config_path.display().to_string(),
             "summary": {
@@ -43,19 +48,41 @@ fn audit(ctx: &Context, args: &SecurityAuditArgs) -> ExitCode {
             },
             "findings": findings.iter().map(Finding::to_json).collect::<Vec<Value>>(),
         });
+        let out = match &fixed {
+            Some(fixed) => json!({"fix": fixed.to_json(&ctx.paths), "report": report}),
+            None => report,
+        };
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
         println!(
             "openclaw security audit: {}",
             ctx.paths.config_path.display()
         );
+        if let Some(fixed) = &fixed {
+            fixed.print_text();
+            println!();
+        }
         report::print_text(&findings, false);
         println!("{}", report::summary_line(&findings));
+        if fixed.is_none() && findings.iter().any(fixable) {
+            println!(
+                "Run `openclaw security audit --fix` to apply the safe fixes (group policies, log redaction, file modes)."
+            );
+        }
     }
     if critical {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Whether `--fix` takes care of this finding.
+fn fixable(finding: &Finding) -> bool {
+    match finding.check_id.as_str() {
+        "logging.redact_off" | "fs.permissions" | "fs.conversations_readable" => true,
+        // Only a policy written in the config; a Discord token with no section has none.
+        id => id.ends_with(".group_open") && finding.title.starts_with("channels."),
     }
 }
 
@@ -210,6 +237,18 @@ fn channels(resolved: &Value, env: &Env, out: &mut Vec<Finding>) -> bool {
     };
     for (id, section) in channels {
         if id == "defaults" {
+            if section.get("groupPolicy").and_then(Value::as_str) == Some("open") {
+                open = true;
+                out.push(
+                    Finding::new(
+                        "channels.defaults.group_open",
+                        Severity::Warn,
+                        "channels.defaults: groupPolicy is \"open\"",
+                    )
+                    .detail("Every channel without its own groupPolicy answers in every group/server the bot is added to.")
+                    .fix("`openclaw config set channels.defaults.groupPolicy allowlist` and list the groups/guilds you want per channel."),
+                );
+            }
             continue;
         }
         let mut scopes = vec![(format!("channels.{id}"), section)];
