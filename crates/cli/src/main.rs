@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod context;
+mod progress;
 mod rpc;
 
 use std::process::ExitCode;

@@ -207,7 +207,19 @@ async fn a_failing_model_exits_non_zero_with_the_error_on_stderr() {
     let out = rig.cli(&["agent", "-m", "hi"]).await;
     assert_exit(&out, 1);
     assert_eq!(out.stdout, "", "stderr:\n{}", out.stderr);
-    assert!(out.stderr.starts_with("Agent failed: "), "{}", out.stderr);
+    // Without a terminal the wait is announced with one plain line before the error.
+    assert!(
+        out.stderr
+            .lines()
+            .any(|line| line.starts_with("Agent failed: ")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.starts_with("waiting for the agent's reply"),
+        "{}",
+        out.stderr
+    );
     assert!(
         out.stderr.contains("Incorrect API key") || out.stderr.contains("401"),
         "{}",

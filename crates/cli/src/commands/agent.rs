@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::args::AgentArgs;
 use crate::context::Context;
+use crate::progress::Progress;
 use crate::rpc::{Client, RpcError};
 
 /// OpenClaw's agent timeout when neither `--timeout` nor `agents.defaults.timeoutSeconds` is set.
@@ -145,9 +146,14 @@ pub async fn run(ctx: &Context, args: AgentArgs) -> anyhow::Result<ExitCode> {
         Err(err) => return Ok(report_failure("Agent failed", &err, args.json)),
     };
     let wait = Duration::from_secs(timeout_seconds).saturating_add(ANSWER_MARGIN);
+    let progress = Progress::start(
+        format!("waiting for the agent's reply (up to {timeout_seconds}s)"),
+        args.json,
+    );
     let answer = client
         .call_with_timeout("agent", Some(params), true, wait)
         .await;
+    drop(progress);
     client.close().await;
     let payload = match answer {
         Ok(payload) => payload,

@@ -56,9 +56,14 @@ async fn status(ctx: &Context, args: ChannelsStatusArgs) -> anyhow::Result<ExitC
     let params = json!({"probe": args.probe, "timeoutMs": args.timeout});
     // Probes run one after another on the gateway, each bounded by the timeout: wait for all.
     let wait = std::time::Duration::from_millis(args.timeout.saturating_mul(4).max(15_000));
+    // Only a probe takes long enough to need feedback; a plain status answers at once.
+    let progress = args
+        .probe
+        .then(|| crate::progress::Progress::start("probing channel accounts", args.json));
     let answer = client
         .call_with_timeout("channels.status", Some(params), false, wait)
         .await;
+    drop(progress);
     client.close().await;
     let payload = match answer {
         Ok(payload) => payload,

@@ -3,7 +3,6 @@
 //! `--deep` reachability probe of each provider's base URL (`models.providers.<id>.baseUrl`
 //! honoured).
 
-use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use openclaw_config::{Config, Env, StatePaths};
@@ -188,19 +187,13 @@ fn severity(primary: bool) -> Severity {
 /// Probes every target, with a spinner on a terminal and plain lines otherwise (none with
 /// `quiet`, e.g. under `--json`).
 pub async fn probe_all(targets: &[ProbeTarget], quiet: bool) -> Vec<Finding> {
-    let spinner = (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.enable_steady_tick(Duration::from_millis(100));
-        bar
-    });
+    let progress = crate::progress::Progress::start("probing providers", quiet);
     let mut out = Vec::new();
     for target in targets {
-        let message = format!("probing {} at {}", target.provider, target.base_url);
-        match &spinner {
-            Some(bar) => bar.set_message(message),
-            None if !quiet => eprintln!("{message} …"),
-            None => {}
-        }
+        progress.step(format!(
+            "probing {} at {}",
+            target.provider, target.base_url
+        ));
         out.push(match probe(&target.base_url).await {
             Ok(how) => Finding::new(
                 "models.reachable",
@@ -224,9 +217,7 @@ pub async fn probe_all(targets: &[ProbeTarget], quiet: bool) -> Vec<Finding> {
             )),
         });
     }
-    if let Some(bar) = spinner {
-        bar.finish_and_clear();
-    }
+    drop(progress);
     out
 }
 

@@ -258,7 +258,11 @@ fn finish_remote(ctx: &Context, args: &OnboardArgs, plan: &remote::RemotePlan) -
             "--install-daemon ignored: in remote mode no gateway runs on this machine (install the service where the gateway runs)."
         );
     }
+    let progress = (plan.probe).then(|| {
+        crate::progress::Progress::start(format!("connecting to {}", plan.url), args.json)
+    });
     let probe = remote::probe(plan);
+    drop(progress);
     if args.json {
         let summary = remote::summary_json(plan, &applied, &probe);
         println!(
