@@ -68,6 +68,7 @@ pub async fn run(bin: &Path, options: &DiscordOptions) -> anyhow::Result<()> {
         .context("the gateway did not log in to the fake Discord")?;
     let pid = gw.pid();
     let idle_rss = procfs::rss_kib(pid)?;
+    let idle_split = procfs::rss_split_kib(pid)?;
     let cpu_before = procfs::cpu_time(&pid.to_string())?;
     let started = Instant::now();
     for n in 0..options.messages {
@@ -96,6 +97,8 @@ pub async fn run(bin: &Path, options: &DiscordOptions) -> anyhow::Result<()> {
     let cpu = procfs::cpu_time(&pid.to_string())?.saturating_sub(cpu_before);
     let peak = procfs::peak_rss_kib(pid)?;
     let after = procfs::rss_kib(pid)?;
+    let threads = procfs::threads_by_name(pid)?;
+    let after_split = procfs::rss_split_kib(pid)?;
     let rate = options.messages as f64 / elapsed.as_secs_f64();
     let mut calls: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for call in discord.rest_calls() {
@@ -138,8 +141,27 @@ pub async fn run(bin: &Path, options: &DiscordOptions) -> anyhow::Result<()> {
     );
     println!("| gateway RSS after | {:.1} MB | — |", mib(after));
     println!(
+        "| of which anonymous (heap, stacks), before → after | {:.1} → {:.1} MB | — |",
+        mib(idle_split.0),
+        mib(after_split.0)
+    );
+    println!(
+        "| of which file-backed (the binary's pages), before → after | {:.1} → {:.1} MB | — |",
+        mib(idle_split.1),
+        mib(after_split.1)
+    );
+    println!(
         "| gateway peak RSS (VmHWM) | {:.1} MB | ≤ 25.6 MB (256 MB / 10) |",
         mib(peak)
+    );
+    println!(
+        "| gateway threads after | {} ({}) | — |",
+        threads.values().sum::<usize>(),
+        threads
+            .iter()
+            .map(|(name, n)| format!("{name} ×{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!();
     let listed: Vec<String> = calls

@@ -33,6 +33,37 @@ pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
         .context("VmHWM missing from /proc/<pid>/status")
 }
 
+/// Resident memory of `pid` split into anonymous (heap, stacks) and file-backed pages (mostly
+/// the binary's own code and data, which the kernel can drop and re-read), in KiB.
+pub fn rss_split_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
+    let path = format!("/proc/{pid}/smaps_rollup");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .with_context(|| format!("{name} missing from {path}"))
+    };
+    let rss = field("Rss:")?;
+    let anon = field("Anonymous:")?;
+    Ok((anon, rss.saturating_sub(anon)))
+}
+
+/// Number of threads of `pid` per thread name (`comm`): shows what a workload made the gateway
+/// spawn (each thread costs its stack pages and an allocator heap in resident memory).
+pub fn threads_by_name(pid: u32) -> anyhow::Result<BTreeMap<String, usize>> {
+    let dir = format!("/proc/{pid}/task");
+    let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
+    for task in std::fs::read_dir(&dir).with_context(|| format!("listing {dir}"))? {
+        // A thread can end between the listing and the read: skip it.
+        if let Ok(comm) = std::fs::read_to_string(task?.path().join("comm")) {
+            *by_name.entry(comm.trim().to_owned()).or_default() += 1;
+        }
+    }
+    Ok(by_name)
+}
+
 /// User + system CPU time of a process (`pid` may be `"self"`).
 pub fn cpu_time(pid: &str) -> anyhow::Result<Duration> {
     let path = format!("/proc/{pid}/stat");
