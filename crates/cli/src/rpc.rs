@@ -60,6 +60,8 @@ impl Client {
     /// Opens the socket and completes the handshake; returns the client and `hello-ok`.
     pub async fn connect(target: Target) -> Result<(Self, Value), RpcError> {
         let url = target.url.clone();
+        // wss:// needs a process-wide rustls crypto provider (more than one is compiled in).
+        openclaw_providers::install_crypto_provider();
         let opened =
             tokio::time::timeout(target.timeout, tokio_tungstenite::connect_async(&url)).await;
         let (socket, _) = match opened {

@@ -4,7 +4,7 @@
 //! `openclaw onboard` (non-interactive: a config the validator and a real gateway accept,
 //! refusal to overwrite, remote mode against a real gateway, the systemd user service with a
 //! fake `systemctl`, also as `gateway install|uninstall`; interactive: the wizard driven through a
-//! pseudo-terminal) and `openclaw security audit` (risky vs safe configs, `--json`).
+//! pseudo-terminal), `wss://` remote gateways behind a TLS proxy, and `openclaw security audit` (risky vs safe configs, `--json`).
 //!
 //! Every command runs with a cleared environment (only PATH, HOME and OPENCLAW_STATE_DIR, plus
 //! what a test adds) in its own temp state dir, so nothing of the developer's setup leaks in.
@@ -29,6 +29,9 @@ mod onboard_remote;
 
 #[path = "cli_ops/onboard_service.rs"]
 mod onboard_service;
+
+#[path = "cli_ops/remote_wss.rs"]
+mod remote_wss;
 
 #[path = "cli_ops/security.rs"]
 mod security;
