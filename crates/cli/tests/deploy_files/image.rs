@@ -3,8 +3,9 @@
 //! tree) and this test runs the image's CMD inside it with chroot, as uid 10001 and with the
 //! image's environment only, the way Docker would start it. That proves what a unit test on the
 //! host cannot: the binary's shared libraries are in the tree, `/data` is writable by the image's
-//! user, the HEALTHCHECK's tools exist, the agent's `exec` tool finds `/bin/sh`, the CA bundle is
-//! there, and the image stays within its size budget.
+//! user, the HEALTHCHECK's tools exist, the agent's `exec` tool finds `/bin/sh`, the guides'
+//! console steps (`su openclaw`, `openclaw health`) work, the CA bundle is there, and the image
+//! stays within its size budget.
 //!
 //! Without `OPENCLAW_DEPLOY_ROOTFS` the test says so and passes; chroot needs root, so `.ci/run`
 //! only sets it when it runs as root.
@@ -72,6 +73,11 @@ fn image_env(deploy: &Deploy) -> Vec<String> {
 /// mounted as a container runtime provides them, chrooted into the tree as the image's user,
 /// in the image's WORKDIR, with exactly `image_env`.
 fn in_image(rootfs: &Path, deploy: &Deploy, command: &[String]) -> Vec<String> {
+    in_image_as(IMAGE_UID, rootfs, deploy, command)
+}
+
+/// [`in_image`] as another uid (0 for what `fly ssh console` gives: a root shell).
+fn in_image_as(uid: u32, rootfs: &Path, deploy: &Deploy, command: &[String]) -> Vec<String> {
     let workdir = &deploy.docker.final_last("WORKDIR").expect("a WORKDIR").rest;
     let mut args: Vec<String> = vec![
         "--mount".into(),
@@ -82,7 +88,7 @@ fn in_image(rootfs: &Path, deploy: &Deploy, command: &[String]) -> Vec<String> {
         "mount -t proc proc \"$0/proc\" && mount --rbind /dev \"$0/dev\" && exec chroot \"$@\""
             .into(),
         rootfs.display().to_string(),
-        format!("--userspec={IMAGE_UID}:{IMAGE_UID}"),
+        format!("--userspec={uid}:{uid}"),
         rootfs.display().to_string(),
         "/bin/sh".into(),
         "-c".into(),
@@ -264,6 +270,33 @@ async fn image_tree_runs_the_container_command() {
             "{expected} in {tool_result}"
         );
     }
+
+    // The guides' console steps: `fly ssh console` (root, the machine's env), `su openclaw`,
+    // `openclaw health`, which finds the gateway's port through the lock file in /data.
+    let console = tokio::process::Command::new("unshare")
+        .args(in_image_as(
+            0,
+            &rootfs,
+            &deploy,
+            &[
+                "su".into(),
+                "openclaw".into(),
+                "-c".into(),
+                "openclaw health".into(),
+            ],
+        ))
+        .stdin(std::process::Stdio::null())
+        .output();
+    let console = tokio::time::timeout(Duration::from_secs(30), console)
+        .await
+        .expect("the console command finishes")
+        .unwrap();
+    let console_out = String::from_utf8_lossy(&console.stdout);
+    assert!(
+        console.status.success() && console_out.contains(&format!("ws://127.0.0.1:{port}")),
+        "su openclaw -c 'openclaw health' in the image: {console_out}{}",
+        String::from_utf8_lossy(&console.stderr)
+    );
 
     // The state is the image user's.
     for file in ["gateway.lock", "openclaw.sqlite", "workspace"] {
