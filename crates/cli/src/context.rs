@@ -46,6 +46,26 @@ impl Context {
             .unwrap_or(Value::Null)
     }
 
+    /// The port a gateway started here would use: `OPENCLAW_GATEWAY_PORT`, `gateway.port`,
+    /// 18789 (0 counts as unset).
+    pub fn configured_port(&self) -> u16 {
+        Self::port_from(&self.env, &self.config_value())
+    }
+
+    fn port_from(env: &Env, config: &Value) -> u16 {
+        env.openclaw("GATEWAY_PORT")
+            .and_then(|p| p.trim().parse().ok())
+            .filter(|p| *p != 0)
+            .or_else(|| {
+                config
+                    .pointer("/gateway/port")
+                    .and_then(Value::as_u64)
+                    .and_then(|p| u16::try_from(p).ok())
+                    .filter(|p| *p != 0)
+            })
+            .unwrap_or(openclaw_gateway::settings::DEFAULT_PORT)
+    }
+
     /// Where a client command connects: `--url`, else a remote-mode config's
     /// `gateway.remote.url`, else the local gateway — at the port its lock file records, else
     /// `OPENCLAW_GATEWAY_PORT`, `gateway.port`, 18789.
@@ -67,19 +87,7 @@ impl Context {
             .unwrap_or_else(|| {
                 let running = openclaw_gateway::lock::probe_running(&self.paths.state_dir)
                     .and_then(|g| g.port);
-                let port = running
-                    .or_else(|| {
-                        self.env
-                            .openclaw("GATEWAY_PORT")
-                            .and_then(|p| p.trim().parse().ok())
-                    })
-                    .or_else(|| {
-                        config
-                            .pointer("/gateway/port")
-                            .and_then(Value::as_u64)
-                            .and_then(|p| u16::try_from(p).ok())
-                    })
-                    .unwrap_or(openclaw_gateway::settings::DEFAULT_PORT);
+                let port = running.unwrap_or_else(|| Self::port_from(&self.env, &config));
                 format!("ws://127.0.0.1:{port}")
             });
         let (token_ptr, password_ptr) = if remote {

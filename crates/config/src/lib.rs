@@ -94,7 +94,7 @@ pub use source::{parse_cli_json, parse_document};
 pub use substitute::{apply_env_block, substitute_str};
 pub use timefmt::iso8601;
 pub use validate::COMPAT_VERSION;
-pub use write::{BACKUP_GENERATIONS, WriteOutcome, render, write_config};
+pub use write::{BACKUP_GENERATIONS, WriteOutcome, backup_paths, render, write_config};
 
 impl Config {
     /// Secret strings in this config (see [`secret_values`]), for log scrubbing.

@@ -181,6 +181,14 @@ fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), ConfigWriteError>
     file.sync_all().map_err(io("fsync", path))
 }
 
+/// Every backup generation of the config at `path`, newest first (`.bak`, `.bak.1` …): they
+/// are copies of the config, secrets included, so tools that protect the config protect these.
+pub fn backup_paths(path: &Path) -> Vec<PathBuf> {
+    (0..BACKUP_GENERATIONS)
+        .map(|generation| backup_path(path, generation))
+        .collect()
+}
+
 fn backup_path(path: &Path, generation: usize) -> PathBuf {
     let name = path
         .file_name()

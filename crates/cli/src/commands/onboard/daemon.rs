@@ -48,14 +48,26 @@ impl DaemonOutcome {
     }
 }
 
-/// `openclaw-gateway`, or `openclaw-gateway-<profile>` (OpenClaw's names; "default" is none).
+/// The named profile in effect (`--profile` / OPENCLAW_PROFILE); "default" counts as none.
+fn profile(env: &Env) -> Option<String> {
+    env.openclaw("PROFILE")
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("default"))
+}
+
+/// `openclaw-gateway`, or `openclaw-gateway-<profile>` (OpenClaw's names).
 pub fn unit_name(env: &Env) -> String {
-    match env.openclaw("PROFILE").as_deref().map(str::trim) {
-        Some(profile) if !profile.is_empty() && !profile.eq_ignore_ascii_case("default") => {
-            format!("openclaw-gateway-{profile}.service")
-        }
-        _ => "openclaw-gateway.service".to_owned(),
+    match profile(env) {
+        Some(profile) => format!("openclaw-gateway-{profile}.service"),
+        None => "openclaw-gateway.service".to_owned(),
     }
+}
+
+/// The unit's name and where it is (or would be) installed.
+fn unit_location(ctx: &Context) -> (String, PathBuf) {
+    let name = unit_name(&ctx.env);
+    let path = unit_dir(&ctx.env, &ctx.paths.home).join(&name);
+    (name, path)
 }
 
 /// `$XDG_CONFIG_HOME/systemd/user`, else `~/.config/systemd/user`: where systemd's user
@@ -157,8 +169,7 @@ pub fn render_unit(
 
 /// Writes the unit and asks systemd to start it now and at every login.
 pub fn install(ctx: &Context, port: u16) -> DaemonOutcome {
-    let unit_name = unit_name(&ctx.env);
-    let unit_path = unit_dir(&ctx.env, &ctx.paths.home).join(&unit_name);
+    let (unit_name, unit_path) = unit_location(ctx);
     let mut outcome = DaemonOutcome {
         unit_name: unit_name.clone(),
         unit_path: unit_path.clone(),
@@ -186,10 +197,7 @@ pub fn install(ctx: &Context, port: u16) -> DaemonOutcome {
     // The default config path follows the state dir; only a separate one needs its own line.
     let default_config = ctx.paths.state_dir.join("openclaw.json");
     let config_path = (ctx.paths.config_path != default_config).then_some(&*ctx.paths.config_path);
-    let profile = ctx
-        .env
-        .openclaw("PROFILE")
-        .filter(|p| !p.trim().is_empty() && !p.trim().eq_ignore_ascii_case("default"));
+    let profile = profile(&ctx.env);
     let text = match render_unit(
         &exe,
         port,
@@ -329,25 +337,6 @@ pub fn print_outcome(ctx: &Context, outcome: &DaemonOutcome) {
     );
 }
 
-/// The port a service installed without `--port` should use: what `openclaw gateway` would
-/// pick (OPENCLAW_GATEWAY_PORT, gateway.port, 18789).
-fn configured_port(ctx: &Context) -> u16 {
-    let from_config = || {
-        openclaw_config::load(&ctx.paths.config_path, &ctx.env)
-            .ok()?
-            .resolved
-            .pointer("/gateway/port")
-            .and_then(Value::as_u64)
-            .and_then(|p| u16::try_from(p).ok())
-    };
-    ctx.env
-        .openclaw("GATEWAY_PORT")
-        .and_then(|p| p.trim().parse().ok())
-        .or_else(from_config)
-        .filter(|p| *p != 0)
-        .unwrap_or(super::DEFAULT_PORT)
-}
-
 fn print_json(value: &Value) {
     println!(
         "{}",
@@ -361,9 +350,8 @@ pub fn gateway_install(ctx: &Context, args: &GatewayInstallArgs) -> ExitCode {
     let port = args
         .port
         .filter(|p| *p != 0)
-        .unwrap_or_else(|| configured_port(ctx));
-    let name = unit_name(&ctx.env);
-    let path = unit_dir(&ctx.env, &ctx.paths.home).join(&name);
+        .unwrap_or_else(|| ctx.configured_port());
+    let (name, path) = unit_location(ctx);
     if path.exists() && !args.force {
         if args.json {
             print_json(&json!({
@@ -407,8 +395,7 @@ pub fn gateway_install(ctx: &Context, args: &GatewayInstallArgs) -> ExitCode {
 /// `openclaw gateway uninstall`: stops and disables the service, removes its unit. Config,
 /// state and workspaces stay. A unit that is not there is not an error.
 pub fn gateway_uninstall(ctx: &Context, args: &GatewayUninstallArgs) -> ExitCode {
-    let name = unit_name(&ctx.env);
-    let path = unit_dir(&ctx.env, &ctx.paths.home).join(&name);
+    let (name, path) = unit_location(ctx);
     let stopped = systemctl(&["--user", "disable", "--now", &name]);
     let removed = match std::fs::remove_file(&path) {
         Ok(()) => true,

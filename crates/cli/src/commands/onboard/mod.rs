@@ -25,6 +25,7 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use openclaw_config::Env;
+use openclaw_gateway::settings::DEFAULT_PORT;
 use serde_json::{Value, json};
 
 use super::doctor::fix::generate_token;
@@ -127,7 +128,6 @@ pub struct DiscordPlan {
 }
 
 pub const BIND_MODES: [&str; 5] = ["loopback", "lan", "tailnet", "auto", "custom"];
-const DEFAULT_PORT: u16 = 18789;
 
 /// The two kinds of setup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -185,26 +185,11 @@ fn chmod_targets(
     if let Some(loaded) = loaded {
         out.extend(loaded.included_paths.iter().map(|p| (p.clone(), 0o600)));
     }
-    let config_name = paths
-        .config_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // Backups are copies of the config, secrets included.
-    out.push((
-        paths
-            .config_path
-            .with_file_name(format!("{config_name}.bak")),
-        0o600,
-    ));
-    for generation in 1..cfg::BACKUP_GENERATIONS {
-        out.push((
-            paths
-                .config_path
-                .with_file_name(format!("{config_name}.bak.{generation}")),
-            0o600,
-        ));
-    }
+    out.extend(
+        cfg::backup_paths(&paths.config_path)
+            .into_iter()
+            .map(|p| (p, 0o600)),
+    );
     let mut agent_ids: Vec<String> = std::fs::read_dir(&paths.agents_dir)
         .map(|rd| {
             rd.flatten()
