@@ -258,7 +258,7 @@ fn finish_remote(ctx: &Context, args: &OnboardArgs, plan: &remote::RemotePlan) -
             "--install-daemon ignored: in remote mode no gateway runs on this machine (install the service where the gateway runs)."
         );
     }
-    let progress = (plan.probe).then(|| {
+    let progress = plan.probe.then(|| {
         crate::progress::Progress::start(format!("connecting to {}", plan.url), args.json)
     });
     let probe = remote::probe(plan);
